@@ -1,0 +1,1 @@
+"""The helpdesk core: settings, database, security and services. No NiceGUI page code."""

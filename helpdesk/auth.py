@@ -1,0 +1,127 @@
+"""Sign-in, sessions and their revocation.
+
+A session is a JWT (`typ` "session") kept in an HttpOnly cookie. The login form runs over
+NiceGUI's websocket, which cannot set cookies, so a successful sign-in yields a one-time,
+30-second exchange code that a plain HTTP route trades for the cookie.
+"""
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlmodel import delete, select
+
+from helpdesk import db
+from helpdesk.config import get_settings
+from helpdesk.errors import N_, InvalidInput, NotAuthenticated, RateLimited
+from helpdesk.security import SESSION, TokenClaims, decode_token, issue_token, verify_password
+from helpdesk.users import normalize_email
+from models import RevokedSession, User
+from models.clock import utcnow
+
+COOKIE = "helpdesk_session"
+EXCHANGE_SECONDS = 30
+
+_limiter = MovingWindowRateLimiter(MemoryStorage())
+_exchange: dict[str, tuple[str, float]] = {}
+_exchange_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    claims: TokenClaims
+    token: str
+
+
+def _limits() -> tuple:
+    settings = get_settings()
+    return parse(settings.login_rate_account), parse(settings.login_rate_address)
+
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """The account for these credentials; the same message for any failure, throttled."""
+    per_account, per_address = _limits()
+    account_key = normalize_email(email)[:254]
+    if not _limiter.test(per_address, "address", address) or not _limiter.test(per_account, "account", account_key):
+        raise RateLimited(N_("Too many sign-in attempts. Please wait a few minutes and try again."))
+    _limiter.hit(per_address, "address", address)
+    user = None
+    if len(password) <= 1024:
+        with db.read_session() as session:
+            user = session.exec(select(User).where(User.email == account_key)).first()
+    # Always verify a hash, so an unknown email costs the same time as a wrong password.
+    ok = verify_password(password[:1024], user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        _limiter.hit(per_account, "account", account_key)
+        raise InvalidInput(N_("Wrong email or password."))
+    return user
+
+
+def reset_throttle() -> None:
+    _limiter.reset()
+
+
+def start_session(user: User) -> str:
+    hours = get_settings().session_hours
+    token, _claims = issue_token(user.id, user.token_version, SESSION, timedelta(hours=hours))
+    return token
+
+
+def session_max_age() -> int:
+    return int(get_settings().session_hours * 3600)
+
+
+def exchange_code(token: str) -> str:
+    """A one-time code for `token`, valid for 30 seconds: what the login page hands to the browser."""
+    code = secrets.token_urlsafe(32)
+    now = time.monotonic()
+    with _exchange_lock:
+        for key, (_tok, expires) in list(_exchange.items()):
+            if expires < now:
+                del _exchange[key]
+        _exchange[code] = (token, now + EXCHANGE_SECONDS)
+    return code
+
+
+def redeem_code(code: str) -> str | None:
+    with _exchange_lock:
+        token, expires = _exchange.pop(code, (None, 0.0))
+    return token if token is not None and expires >= time.monotonic() else None
+
+
+def verify(token: str | None) -> Session:
+    """The live session behind a token, checked against the database now."""
+    claims = decode_token(token, SESSION) if token else None
+    if claims is None:
+        raise NotAuthenticated(N_("Please sign in."))
+    with db.read_session() as session:
+        user = session.get(User, claims.user_id)
+        revoked = session.get(RevokedSession, claims.jti)
+    if user is None or not user.is_active or user.token_version != claims.version or revoked is not None:
+        raise NotAuthenticated(N_("Your session has ended. Please sign in again."))
+    return Session(user=user, claims=claims, token=token)
+
+
+def try_verify(token: str | None) -> Session | None:
+    try:
+        return verify(token)
+    except NotAuthenticated:
+        return None
+
+
+def logout(token: str | None) -> None:
+    claims = decode_token(token, SESSION) if token else None
+    if claims is None:
+        return
+    expires = datetime.fromtimestamp(claims.expires_at, UTC)
+    with db.write_session() as session:
+        if session.get(RevokedSession, claims.jti) is None:
+            session.add(RevokedSession(jti=claims.jti, expires_at=expires))
+        # Housekeeping: entries whose token has expired anyway can go.
+        session.exec(delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))

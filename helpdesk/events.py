@@ -1,0 +1,65 @@
+"""The live-update bus: services publish after commit, pages subscribe and patch in place.
+
+In-process today (NiceGUI runs one process); a Redis pub/sub transport can replace `_deliver`
+for several processes without changing publishers or subscribers. Publishing is safe from any
+thread: delivery always happens on the event loop that `bind_loop` registered.
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    ticket_id: int
+    requester_id: int
+    assignee_id: int | None
+    previous_assignee_id: int | None = None
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class SessionsRevoked:
+    """Every session of this user ended (deactivated, role changed, password changed...)."""
+
+    user_id: int
+
+
+Event = TicketChanged | SessionsRevoked
+Subscriber = Callable[[Event], None]
+
+_subscribers: list[Subscriber] = []
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_thread: int | None = None
+
+
+def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _loop, _loop_thread
+    _loop, _loop_thread = loop, threading.get_ident()
+
+
+def subscribe(callback: Subscriber) -> Callable[[], None]:
+    _subscribers.append(callback)
+    return lambda: _subscribers.remove(callback) if callback in _subscribers else None
+
+
+def publish(event: Event) -> None:
+    if _loop is None or _loop.is_closed():
+        _deliver(event)  # no server running (CLI, service tests): deliver synchronously
+    elif threading.get_ident() == _loop_thread:
+        _deliver(event)
+    else:
+        _loop.call_soon_threadsafe(_deliver, event)
+
+
+def _deliver(event: Event) -> None:
+    for callback in list(_subscribers):
+        try:
+            callback(event)
+        except Exception:  # one broken subscriber must not starve the others
+            log.exception("event subscriber failed")

@@ -1,0 +1,72 @@
+"""Translations (Babel + gettext catalogues in helpdesk/locales) and locale-aware formatting.
+
+The `.po` files are compiled in memory at start, so there is no build step and no `.mo` in git.
+"""
+
+import io
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from helpdesk.config import get_settings
+from models.clock import utcnow
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+SUPPORTED = ("en", "fr")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+@lru_cache
+def translations(locale: str) -> NullTranslations:
+    po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def gettext(locale: str, message: str, **params: object) -> str:
+    text = translations(locale).gettext(message)
+    return text.format(**params) if params else text
+
+
+def negotiate(preferred: str | None, accept_language: str | None) -> str:
+    """The user's own choice, else the browser's best supported language, else the default."""
+    if preferred in SUPPORTED:
+        return preferred
+    if accept_language:
+        wanted = [part.split(";")[0].strip().replace("-", "_") for part in accept_language.split(",")]
+        try:
+            match = Locale.negotiate([w for w in wanted if w and w != "*"], list(SUPPORTED), sep="_")
+        except (UnknownLocaleError, ValueError):
+            match = None
+        if match is not None:
+            return match.language
+        for tag in wanted:
+            if tag[:2].lower() in SUPPORTED:
+                return tag[:2].lower()
+    default = get_settings().default_language
+    return default if default in SUPPORTED else "en"
+
+
+def ago(moment: datetime | None, locale: str) -> str:
+    if moment is None:
+        return "—"
+    return format_timedelta(moment - utcnow(), add_direction=True, locale=locale, threshold=1.0)
+
+
+def when(moment: datetime | None, locale: str) -> str:
+    if moment is None:
+        return "—"
+    return format_datetime(moment, "short", tzinfo=ZoneInfo(get_settings().timezone), locale=locale)

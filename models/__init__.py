@@ -1,0 +1,17 @@
+"""SQLModel tables and enums. Imports nothing of helpdesk/ or pages/."""
+
+from models.session import RevokedSession
+from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
+from models.user import Role, User
+
+__all__ = [
+    "Category",
+    "Priority",
+    "RevokedSession",
+    "Role",
+    "Status",
+    "Ticket",
+    "TicketEvent",
+    "TicketEventKind",
+    "User",
+]

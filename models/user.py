@@ -1,0 +1,33 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models.clock import utcnow
+
+EMAIL_MAX = 254
+NAME_MAX = 100
+
+
+class Role(StrEnum):
+    employee = "employee"
+    technician = "technician"
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # Stored lower-cased: uniqueness is case-insensitive on every backend without a functional index.
+    email: str = Field(max_length=EMAIL_MAX, unique=True, index=True)
+    name: str = Field(max_length=NAME_MAX)
+    role: Role = Field(default=Role.employee, index=True)
+    is_admin: bool = False
+    is_active: bool = True
+    password_hash: str = Field(max_length=255)
+    # Carried in every session token; bumping it ends all the user's sessions at once.
+    token_version: int = 1
+    language: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_technician(self) -> bool:
+        return self.role == Role.technician

@@ -1,0 +1,13 @@
+"""NiceGUI pages. `register()` declares every route; main.py calls it on each start."""
+
+from pages import admin_users, dashboard, live, login, profile, ticket, ticket_new
+
+
+def register() -> None:
+    live.install()
+    login.register()
+    dashboard.register()
+    ticket_new.register()  # before /tickets/{id}, so "new" is not taken for an id
+    ticket.register()
+    admin_users.register()
+    profile.register()

@@ -1,0 +1,310 @@
+"""`/tickets/{id}`: one ticket, its actions and its timeline, kept live in place."""
+
+from collections.abc import Callable
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import run, ui
+from nicegui.events import ValueChangeEventArguments
+
+from helpdesk import tickets, users
+from helpdesk.errors import HelpdeskError, NotAuthenticated
+from helpdesk.events import TicketChanged
+from helpdesk.tickets import TicketView, TimelineEntry
+from models import Category, Priority, Status, TicketEventKind
+from models.ticket import DESCRIPTION_MAX, TITLE_MAX
+from pages import live
+from pages.i18n import _, ago, when
+from pages.session import FAILED, PageSession, open_session
+from pages.theme import (
+    MUTED,
+    PRIORITY_COLOR,
+    STATUS_COLOR,
+    category_label,
+    frame,
+    priority_label,
+    status_label,
+)
+
+UNASSIGNED = 0  # the assignee select's value for "nobody"
+
+
+def _value_label(kind: TicketEventKind, value: str | None) -> str:
+    if value is None:
+        return "—"
+    if kind == TicketEventKind.status:
+        return status_label(Status(value))
+    if kind == TicketEventKind.priority:
+        return priority_label(Priority(value))
+    if kind == TicketEventKind.category:
+        return category_label(value)
+    return value
+
+
+def describe(entry: TimelineEntry) -> str:
+    who = entry.actor_name or _("Someone")
+    before, after = _value_label(entry.kind, entry.from_value), _value_label(entry.kind, entry.to_value)
+    match entry.kind:
+        case TicketEventKind.created:
+            return _("{who} created the ticket", who=who)
+        case TicketEventKind.status:
+            return _("{who} changed the status from {before} to {after}", who=who, before=before, after=after)
+        case TicketEventKind.priority:
+            return _("{who} changed the priority from {before} to {after}", who=who, before=before, after=after)
+        case TicketEventKind.category:
+            return _("{who} changed the category from {before} to {after}", who=who, before=before, after=after)
+        case TicketEventKind.assignee if entry.to_value is None:
+            return _("{who} unassigned {before}", who=who, before=before)
+        case TicketEventKind.assignee if entry.to_value == who:
+            return _("{who} took the ticket", who=who)
+        case TicketEventKind.assignee:
+            return _("{who} assigned the ticket to {after}", who=who, after=after)
+        case TicketEventKind.title:
+            return _("{who} renamed the ticket to “{after}”", who=who, after=after)
+        case _:
+            return _("{who} edited the description", who=who)
+
+
+class TicketScreen:
+    """The ticket page's elements; `show` patches them in place from a fresh TicketView."""
+
+    def __init__(self, page: PageSession, view: TicketView, technicians: list) -> None:
+        self.page = page
+        self.ticket_id = view.ticket.id
+        self.view = view
+        self.last_event_id = 0
+        is_tech = page.user.is_technician
+        with ui.row().classes("w-full items-center gap-3"):
+            ui.label(f"#{view.ticket.id}").classes("text-2xl text-grey-6")
+            self.title = ui.label().classes("text-2xl font-bold").mark("ticket-title")
+            self.status = ui.badge().props("rounded").classes("px-3 py-1 text-sm").mark("ticket-status")
+            self.priority = ui.badge().props("rounded outline").classes("px-3 py-1 text-sm").mark("ticket-priority")
+        with ui.row().classes("w-full gap-4 items-start no-wrap max-md:flex-wrap"):
+            with ui.column().classes("grow gap-4 min-w-0"):
+                with ui.card().classes("w-full"):
+                    ui.label(_("Description")).classes("text-sm font-bold text-grey-7")
+                    self.description = ui.label().classes("whitespace-pre-wrap break-words").mark("ticket-description")
+                with ui.card().classes("w-full"):
+                    ui.label(_("Timeline")).classes("text-sm font-bold text-grey-7")
+                    self.timeline = ui.column().classes("w-full gap-1").mark("timeline")
+            with ui.card().classes("w-80 max-md:w-full gap-2"):
+                self.details = {}
+                for key, label in (
+                    ("requester", _("Requester")),
+                    ("assignee", _("Assignee")),
+                    ("category", _("Category")),
+                    ("created", _("Created")),
+                    ("updated", _("Last update")),
+                    ("first_response", _("First response")),
+                    ("resolved", _("Resolved")),
+                ):
+                    with ui.row().classes("w-full justify-between no-wrap"):
+                        ui.label(label).classes(MUTED)
+                        self.details[key] = ui.label().classes("text-right").mark(f"detail-{key}")
+                ui.separator()
+                if is_tech:
+                    self._technician_actions(technicians)
+                else:
+                    self._requester_actions()
+        self.show(view)
+
+    def _technician_actions(self, technicians: list) -> None:
+        self.take = ui.button(_("Take"), icon="pan_tool", on_click=self._take).classes("w-full").mark("take")
+        with ui.row().classes("w-full gap-2 no-wrap"):
+            self.start = (
+                ui.button(_("Start work"), icon="play_arrow", on_click=lambda: self._status(Status.in_progress))
+                .classes("grow")
+                .mark("start")
+            )
+            self.resolve = (
+                ui.button(_("Resolve"), icon="check", color="positive", on_click=lambda: self._status(Status.resolved))
+                .classes("grow")
+                .mark("resolve")
+            )
+        self.reopen = (
+            ui.button(_("Reopen"), icon="replay", on_click=lambda: self._status(Status.open))
+            .props("outline")
+            .classes("w-full")
+            .mark("reopen")
+        )
+        self.priority_select = (
+            ui.select({p.value: priority_label(p) for p in Priority}, label=_("Priority"), on_change=self._priority)
+            .classes("w-full")
+            .mark("priority-select")
+        )
+        self.category_select = (
+            ui.select({c.value: category_label(c) for c in Category}, label=_("Category"), on_change=self._category)
+            .classes("w-full")
+            .mark("category-select")
+        )
+        options = {UNASSIGNED: _("Nobody")} | {t.id: t.name for t in technicians}
+        self.assignee_select = (
+            ui.select(options, label=_("Assignee"), on_change=self._assign).classes("w-full").mark("assignee-select")
+        )
+
+    def _requester_actions(self) -> None:
+        self.reopen = (
+            ui.button(_("Reopen"), icon="replay", on_click=lambda: self._status(Status.open))
+            .props("outline")
+            .classes("w-full")
+            .mark("reopen")
+        )
+        self.edit = (
+            ui.button(_("Edit"), icon="edit", on_click=self._edit).props("outline").classes("w-full").mark("edit")
+        )
+
+    def show(self, view: TicketView) -> None:
+        self.view = view
+        t = view.ticket
+        self.title.set_text(t.title)
+        self.status.set_text(status_label(t.status))
+        self.status.props(f"color={STATUS_COLOR[t.status]}")
+        self.priority.set_text(priority_label(t.priority))
+        self.priority.props(f"color={PRIORITY_COLOR[t.priority]}")
+        self.description.set_text(t.description)
+        for key, text in (
+            ("requester", view.requester_name),
+            ("assignee", view.assignee_name or _("Nobody")),
+            ("category", category_label(t.category)),
+            ("created", when(t.created_at)),
+            ("updated", ago(t.updated_at)),
+            ("first_response", when(t.first_response_at)),
+            ("resolved", when(t.resolved_at)),
+        ):
+            self.details[key].set_text(text)
+        resolved = t.status == Status.resolved
+        self.reopen.set_visibility(resolved)
+        if self.page.user.is_technician:
+            self.take.set_visibility(t.assignee_id is None and not resolved)
+            self.start.set_visibility(t.status == Status.open)
+            self.resolve.set_visibility(not resolved)
+            self.priority_select.set_value(t.priority.value)
+            self.category_select.set_value(t.category.value)
+            if t.assignee_id is not None and t.assignee_id not in self.assignee_select.options:
+                self.assignee_select.options[t.assignee_id] = view.assignee_name or "?"
+                self.assignee_select.update()
+            self.assignee_select.set_value(t.assignee_id or UNASSIGNED)
+        else:
+            self.edit.set_visibility(t.status == Status.open)
+
+    def append_timeline(self, entries: list[TimelineEntry]) -> None:
+        with self.timeline:
+            for entry in entries:
+                if entry.id <= self.last_event_id:
+                    continue
+                with ui.row().classes("w-full items-baseline gap-2 no-wrap"):
+                    ui.icon("circle", size="8px").classes("text-primary")
+                    ui.label(describe(entry)).classes("grow")
+                    ui.label(when(entry.created_at)).classes(MUTED + " whitespace-nowrap")
+                self.last_event_id = entry.id
+
+    async def reload(self) -> None:
+        """Fetch the ticket and the timeline entries not shown yet, and patch them in."""
+        result = await self.page.call(
+            lambda actor: (
+                tickets.get(actor, self.ticket_id),
+                tickets.timeline(actor, self.ticket_id, self.last_event_id),
+            )
+        )
+        if result is FAILED:
+            return
+        view, entries = result
+        self.show(view)
+        self.append_timeline(entries)
+
+    async def on_change(self, event: TicketChanged) -> None:
+        if event.ticket_id == self.ticket_id:
+            await self.reload()
+
+    async def _take(self) -> None:
+        if await self.page.call(tickets.take, self.ticket_id) is not FAILED:
+            ui.notify(_("You took this ticket."), type="positive")
+        await self.reload()
+
+    async def _change(self, service: Callable[..., object], value: object) -> None:
+        if await self.page.call(service, self.ticket_id, value) is FAILED:
+            await self.reload()  # put the controls back to the ticket's true state
+
+    async def _status(self, status: Status) -> None:
+        await self._change(tickets.set_status, status)
+
+    async def _priority(self, event: ValueChangeEventArguments) -> None:
+        if event.value and event.value != self.view.ticket.priority.value:
+            await self._change(tickets.set_priority, Priority(event.value))
+
+    async def _category(self, event: ValueChangeEventArguments) -> None:
+        if event.value and event.value != self.view.ticket.category.value:
+            await self._change(tickets.set_category, Category(event.value))
+
+    async def _assign(self, event: ValueChangeEventArguments) -> None:
+        assignee = None if event.value in (None, UNASSIGNED) else int(event.value)
+        if event.value is not None and assignee != self.view.ticket.assignee_id:
+            await self._change(tickets.assign, assignee)
+
+    def _edit(self) -> None:
+        with ui.dialog() as dialog, ui.card().classes("w-full max-w-xl"):
+            ui.label(_("Edit ticket")).classes("text-lg font-bold")
+            title = (
+                ui.input(_("Title"), value=self.view.ticket.title)
+                .props(f"maxlength={TITLE_MAX}")
+                .classes("w-full")
+                .mark("edit-title")
+            )
+            description = (
+                ui.textarea(_("Description"), value=self.view.ticket.description)
+                .props(f"maxlength={DESCRIPTION_MAX} autogrow")
+                .classes("w-full")
+                .mark("edit-description")
+            )
+
+            async def save() -> None:
+                if (
+                    await self.page.call(tickets.edit, self.ticket_id, title.value or "", description.value or "")
+                    is not FAILED
+                ):
+                    dialog.close()
+
+            with ui.row().classes("w-full justify-end"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+                ui.button(_("Save"), on_click=save).mark("edit-save")
+        dialog.open()
+
+
+def _load(page: PageSession, ticket_id: int) -> tuple[TicketView, list[TimelineEntry], list] | None:
+    try:
+        view = tickets.get(page.user, ticket_id)
+        entries = tickets.timeline(page.user, ticket_id)
+    except NotAuthenticated:
+        raise
+    except HelpdeskError:
+        return None
+    return view, entries, users.technicians() if page.user.is_technician else []
+
+
+async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | None:
+    page = await open_session(request)
+    if page is None:
+        return RedirectResponse("/login")
+    try:
+        loaded = (
+            await run.io_bound(_load, page, int(ticket_id)) if ticket_id.isdigit() and len(ticket_id) < 12 else None
+        )
+    except NotAuthenticated:
+        return RedirectResponse("/login")
+    if loaded is None:
+        with frame(page, _("Not found")):
+            with ui.card().classes("w-full max-w-lg mx-auto mt-10 p-6 items-center gap-3").mark("not-found"):
+                ui.icon("search_off", size="48px").classes("text-grey-6")
+                ui.label(_("This ticket does not exist.")).classes("text-xl")
+                ui.button(_("Back to the dashboard"), on_click=lambda: ui.navigate.to("/"))
+        return None
+    view, entries, technicians = loaded
+    with frame(page, f"#{view.ticket.id} {view.ticket.title}"):
+        screen = TicketScreen(page, view, technicians)
+        screen.append_timeline(entries)
+    live.ticket_changed.subscribe(screen.on_change)
+    return None
+
+
+def register() -> None:
+    ui.page("/tickets/{ticket_id}")(ticket_page)

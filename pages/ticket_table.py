@@ -1,0 +1,110 @@
+"""A table of tickets with server-side paging and sorting, refreshed in place on live changes."""
+
+import asyncio
+
+from nicegui import ui
+from nicegui.events import GenericEventArguments
+
+from helpdesk import queue
+from helpdesk.events import TicketChanged
+from pages import live
+from pages.i18n import _, ago
+from pages.session import FAILED, PageSession
+from pages.theme import PRIORITY_COLOR, STATUS_COLOR, category_label, priority_label, status_label
+
+REFRESH_DELAY = 0.15  # coalesces a burst of changes into one query per open table
+
+_STATUS_SLOT = """<q-td :props="props">
+  <q-badge rounded :color="props.row.status_color" :label="props.value" class="px-2 py-1"/>
+</q-td>"""
+_PRIORITY_SLOT = """<q-td :props="props">
+  <q-badge rounded outline :color="props.row.priority_color" :label="props.value" class="px-2 py-1"/>
+</q-td>"""
+
+
+class TicketTable:
+    def __init__(self, page: PageSession, query: queue.QueueQuery, *, show_requester: bool) -> None:
+        self.page = page
+        self.query = query
+        self._refresh_scheduled = False
+        self.on_refreshed: list = []
+        columns = [
+            {"name": "id", "label": "#", "field": "id", "sortable": True, "align": "left"},
+            {"name": "title", "label": _("Title"), "field": "title", "sortable": True, "align": "left"},
+            {"name": "status", "label": _("Status"), "field": "status_label", "sortable": True, "align": "left"},
+            {"name": "priority", "label": _("Priority"), "field": "priority_label", "sortable": True, "align": "left"},
+            {"name": "category", "label": _("Category"), "field": "category_label", "align": "left"},
+        ]
+        if show_requester:
+            columns.append({"name": "requester", "label": _("Requester"), "field": "requester", "align": "left"})
+        columns += [
+            {"name": "assignee", "label": _("Assignee"), "field": "assignee", "align": "left"},
+            {"name": "updated", "label": _("Last update"), "field": "updated", "sortable": True, "align": "left"},
+        ]
+        self.table = ui.table(columns=columns, rows=[], row_key="id").classes("w-full").mark("tickets")
+        self.table.props(
+            f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{_("No tickets here.")}"'
+        )
+        self.table.add_slot("body-cell-status", _STATUS_SLOT)
+        self.table.add_slot("body-cell-priority", _PRIORITY_SLOT)
+        self.table.pagination = {
+            "page": query.page,
+            "rowsPerPage": query.per_page,
+            "rowsNumber": 0,
+            "sortBy": query.sort.value,
+            "descending": query.descending,
+        }
+        self.table.on("request", self._on_request)
+        self.table.on("row-click", lambda e: ui.navigate.to(f"/tickets/{int(e.args[1]['id'])}"))
+        self.table.classes("cursor-pointer")
+        live.ticket_changed.subscribe(self._on_change)
+
+    async def _on_request(self, event: GenericEventArguments) -> None:
+        pagination = event.args["pagination"]
+        self.query.page = int(pagination.get("page") or 1)
+        self.query.per_page = max(1, min(int(pagination.get("rowsPerPage") or 25), queue.PER_PAGE_MAX))
+        sort_by = pagination.get("sortBy") or "updated"
+        self.query.sort = queue.Sort(sort_by) if sort_by in queue.Sort.__members__ else queue.Sort.updated
+        self.query.descending = bool(pagination.get("descending"))
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        result = await self.page.call(queue.list_tickets, self.query)
+        if result is FAILED:
+            return
+        self.table.rows = [self._row(item) for item in result.items]
+        self.table.pagination = {
+            "page": result.page,
+            "rowsPerPage": result.per_page,
+            "rowsNumber": result.total,
+            "sortBy": self.query.sort.value,
+            "descending": self.query.descending,
+        }
+        self.table.update()
+        for callback in self.on_refreshed:
+            await callback()
+
+    def _row(self, item: queue.QueueRow) -> dict:
+        return {
+            "id": item.id,
+            "title": item.title,
+            "status_label": status_label(item.status),
+            "status_color": STATUS_COLOR[item.status],
+            "priority_label": priority_label(item.priority),
+            "priority_color": PRIORITY_COLOR[item.priority],
+            "category_label": category_label(item.category),
+            "requester": item.requester_name,
+            "assignee": item.assignee_name or "—",
+            "updated": ago(item.updated_at),
+        }
+
+    async def _on_change(self, event: TicketChanged) -> None:
+        if not self.page.user.is_technician and event.requester_id != self.page.user.id:
+            return
+        if self._refresh_scheduled:
+            return
+        self._refresh_scheduled = True
+        await asyncio.sleep(REFRESH_DELAY)
+        self._refresh_scheduled = False
+        if not self.table.is_deleted:
+            await self.refresh()
