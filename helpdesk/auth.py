@@ -27,7 +27,8 @@ from models.clock import utcnow
 COOKIE = "helpdesk_session"
 EXCHANGE_SECONDS = 30
 
-_limiter = MovingWindowRateLimiter(MemoryStorage())
+_storage = MemoryStorage()
+_limiter = MovingWindowRateLimiter(_storage)
 _exchange: dict[str, tuple[str, float]] = {}
 _exchange_lock = threading.Lock()
 
@@ -64,7 +65,7 @@ def authenticate(email: str, password: str, address: str) -> User:
 
 
 def reset_throttle() -> None:
-    _limiter.reset()
+    _storage.reset()
 
 
 def start_session(user: User) -> str:

@@ -179,21 +179,22 @@ def take(actor: User, ticket_id: int) -> Ticket:
     """Assign an unassigned ticket to oneself. Atomic: of two at once, one wins, the other learns who."""
     with db.write_session() as session:
         actor = load_actor(session, actor)
+        ticket = _visible(session, actor, ticket_id)
         if actor.role != Role.technician:
             raise PermissionDenied(N_("Only technicians can take tickets."))
         now = utcnow()
+        # The condition makes the take atomic on every backend: only one UPDATE can match.
         result = session.execute(
             sql_update(Ticket)
             .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))
             .values(assignee_id=actor.id, updated_at=now)
         )
-        ticket = _visible(session, actor, ticket_id)
+        session.refresh(ticket)
         if result.rowcount == 0:
             if ticket.assignee_id == actor.id:
                 raise Conflict(N_("You have already taken this ticket."))
             holder = session.get(User, ticket.assignee_id)
             raise Conflict(N_("{name} has already taken this ticket."), name=holder.name if holder else "?")
-        session.refresh(ticket)
         _touch(ticket, actor, now)
         session.add(ticket)
         _record(session, ticket, actor, TicketEventKind.assignee, None, actor.id)

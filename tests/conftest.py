@@ -1,0 +1,82 @@
+"""Every test gets its own data dir holding a real, migrated SQLite database.
+
+Migrating and hashing the standard accounts' passwords once per session, then copying the
+files per test, keeps the suite fast without faking either.
+"""
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpdesk import auth, db, events, security, users
+from helpdesk.config import get_settings
+from models import Role, User
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class People:
+    employee_a: User
+    employee_b: User
+    technician: User
+    technician_2: User
+    admin: User
+
+
+def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("HELPDESK_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    security.signing_key.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as mp:
+        _point_at(path, mp)
+        db.init()
+        db.migrate()
+        users.create_unchecked("anna@example.com", "Anna Employee", PASSWORD, Role.employee)
+        users.create_unchecked("ben@example.com", "Ben Employee", PASSWORD, Role.employee)
+        users.create_unchecked("tom@example.com", "Tom Technician", PASSWORD, Role.technician)
+        users.create_unchecked("tess@example.com", "Tess Technician", PASSWORD, Role.technician)
+        users.create_unchecked("ada@example.com", "Ada Admin", PASSWORD, Role.technician, is_admin=True)
+        security.signing_key()
+        db.engine().dispose()
+    get_settings.cache_clear()
+    security.signing_key.cache_clear()
+    yield path
+
+
+@pytest.fixture(autouse=True)
+def data_dir(template_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "data"
+    shutil.copytree(template_dir, path)
+    _point_at(path, monkeypatch)
+    db.init()
+    auth.reset_throttle()
+    yield path
+    db.engine().dispose()
+    events._subscribers.clear()
+
+
+@pytest.fixture
+def people(data_dir: Path) -> People:
+    def by(email: str) -> User:
+        user = users.get_by_email(email)
+        assert user is not None
+        return user
+
+    return People(
+        by("anna@example.com"),
+        by("ben@example.com"),
+        by("tom@example.com"),
+        by("tess@example.com"),
+        by("ada@example.com"),
+    )

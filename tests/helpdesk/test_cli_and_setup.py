@@ -1,0 +1,72 @@
+import io
+import sqlite3
+import sys
+
+import pytest
+from sqlmodel import delete
+
+from helpdesk import auth, cli, db, queue, setup, users
+from helpdesk.errors import Conflict, PermissionDenied
+from models import RevokedSession, Role, Ticket, TicketEvent, User
+from tests.conftest import PASSWORD, People
+
+
+def test_create_user_reads_the_password_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough password\n"))
+    cli.main(
+        [
+            "create-user",
+            "--email",
+            "Neo@Example.com",
+            "--name",
+            "Neo",
+            "--role",
+            "technician",
+            "--admin",
+            "--password-stdin",
+        ]
+    )
+    user = auth.authenticate("neo@example.com", "a long enough password", "10.9.0.1")
+    assert user.role == Role.technician and user.is_admin
+    assert "a long enough password" not in capsys.readouterr().out
+
+
+def test_create_user_reports_bad_input_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    with pytest.raises(SystemExit, match="8 to 1024"):
+        cli.main(["create-user", "--email", "x@example.com", "--name", "X", "--role", "employee", "--password-stdin"])
+
+
+def test_seed_demo_creates_accounts_and_tickets_in_several_states(capsys) -> None:
+    cli.main(["seed-demo", "--password", "demo password 1"])
+    assert "alice@example.com" in capsys.readouterr().out
+    alice = auth.authenticate("alice@example.com", "demo password 1", "10.9.0.2")
+    statuses = {i.status for i in queue.list_tickets(alice, queue.QueueQuery(view=queue.View.all)).items}
+    assert len(statuses) == 3
+
+
+def test_backup_is_a_consistent_copy(people: People, tmp_path) -> None:
+    target = tmp_path / "copy.db"
+    cli.main(["backup", str(target)])
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("SELECT count(*) FROM user").fetchone()[0] == 5
+    with pytest.raises(SystemExit, match="exists"):
+        cli.main(["backup", str(target)])
+
+
+def test_first_run_link_creates_one_admin_once(data_dir, people: People) -> None:
+    assert setup.new_link_token() is None  # users exist: no link
+    # A fresh, empty database:
+    with db.write_session() as s:
+        for table in (TicketEvent, Ticket, RevokedSession, User):
+            s.exec(delete(table))
+    token = setup.new_link_token()
+    assert token and setup.needs_setup()
+    with pytest.raises(PermissionDenied):
+        setup.create_first_admin("wrong", "root@example.com", "Root", PASSWORD)
+    admin = setup.create_first_admin(token, "root@example.com", "Root", PASSWORD)
+    assert admin.role == Role.technician and admin.is_admin
+    with pytest.raises((PermissionDenied, Conflict)):
+        setup.create_first_admin(token, "second@example.com", "Second", PASSWORD)
+    assert users.count() == 1

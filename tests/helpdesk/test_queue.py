@@ -1,0 +1,110 @@
+import pytest
+
+from helpdesk import queue, tickets
+from helpdesk.errors import InvalidInput
+from helpdesk.queue import QueueQuery, Sort, View
+from models import Category, Priority, Status
+from tests.conftest import People
+
+
+@pytest.fixture
+def board(people: People) -> dict[str, int]:
+    """A small queue: unassigned, mine, someone else's, resolved; two requesters."""
+
+    def make(owner, title, priority=Priority.normal, description="Nothing works."):
+        return tickets.create(owner, title, description, priority, Category.software).id
+
+    ids = {
+        "unassigned": make(people.employee_a, "Printer jams on floor two", Priority.high),
+        "mine": make(people.employee_a, "VPN refuses my password", Priority.urgent, "Authentification échouée"),
+        "theirs": make(people.employee_b, "Outlook crashes on start", Priority.low),
+        "resolved": make(people.employee_b, "Keyboard missing keys"),
+    }
+    tickets.take(people.technician, ids["mine"])
+    tickets.take(people.technician_2, ids["theirs"])
+    tickets.set_status(people.technician_2, ids["resolved"], Status.resolved)
+    return ids
+
+
+def ids_of(page: queue.QueuePage) -> set[int]:
+    return {item.id for item in page.items}
+
+
+@pytest.mark.parametrize(
+    ("view", "expected"),
+    [
+        (View.unassigned, {"unassigned"}),
+        (View.mine, {"mine"}),
+        (View.open, {"unassigned", "mine", "theirs"}),
+        (View.resolved, {"resolved"}),
+        (View.all, {"unassigned", "mine", "theirs", "resolved"}),
+    ],
+)
+def test_technician_views(people: People, board: dict, view: View, expected: set) -> None:
+    page = queue.list_tickets(people.technician, QueueQuery(view=view))
+    assert ids_of(page) == {board[k] for k in expected}
+    assert page.total == len(expected)
+
+
+def test_employees_only_ever_list_their_own_tickets(people: People, board: dict) -> None:
+    for view in View:
+        page = queue.list_tickets(people.employee_a, QueueQuery(view=view))
+        assert ids_of(page) <= {board["unassigned"], board["mine"]}
+    everything = queue.list_tickets(people.employee_a, QueueQuery(view=View.all, q="Outlook"))
+    assert everything.total == 0
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("printer", {"unassigned"}),
+        ("PRINT", {"unassigned"}),  # prefix, any case
+        ("vpn password", {"mine"}),  # every word must match
+        ("authentification echouee", {"mine"}),  # accents folded, description searched
+        ("#3", {"theirs"}),
+        ('" OR 1=1 --', set()),  # no query syntax gets through
+        ("*", set()),
+    ],
+)
+def test_text_search(people: People, board: dict, q: str, expected: set) -> None:
+    page = queue.list_tickets(people.technician, QueueQuery(view=View.all, q=q))
+    assert ids_of(page) == {board[k] for k in expected}
+
+
+def test_search_index_follows_edits(people: People, board: dict) -> None:
+    tickets.edit(people.employee_a, board["unassigned"], title="Scanner jams on floor two")
+    assert queue.list_tickets(people.technician, QueueQuery(q="printer")).total == 0
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(q="scanner"))) == {board["unassigned"]}
+
+
+def test_filters(people: People, board: dict) -> None:
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(priority=Priority.urgent))) == {board["mine"]}
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(assignee="none", status=Status.open))) == {
+        board["unassigned"]
+    }
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(assignee=str(people.technician_2.id)))) == {
+        board["theirs"]
+    }
+    with pytest.raises(InvalidInput):
+        queue.list_tickets(people.technician, QueueQuery(assignee="someone"))
+
+
+def test_sort_by_priority_puts_urgent_first(people: People, board: dict) -> None:
+    page = queue.list_tickets(people.technician, QueueQuery(sort=Sort.priority, descending=True))
+    assert [i.priority for i in page.items][:2] == [Priority.urgent, Priority.high]
+    page = queue.list_tickets(people.technician, QueueQuery(sort=Sort.priority, descending=False))
+    assert page.items[0].priority == Priority.low
+
+
+def test_paging(people: People, board: dict) -> None:
+    first = queue.list_tickets(people.technician, QueueQuery(per_page=3, sort=Sort.id, descending=False))
+    second = queue.list_tickets(people.technician, QueueQuery(per_page=3, page=2, sort=Sort.id, descending=False))
+    assert first.total == second.total == 4
+    assert [i.id for i in first.items] + [i.id for i in second.items] == sorted(board.values())
+    for bad in (QueueQuery(per_page=101), QueueQuery(per_page=0), QueueQuery(page=0), QueueQuery(q="x" * 201)):
+        with pytest.raises(InvalidInput):
+            queue.list_tickets(people.technician, bad)
+
+
+def test_counts(people: People, board: dict) -> None:
+    assert queue.counts(people.technician) == {View.unassigned: 1, View.mine: 1, View.open: 3}
