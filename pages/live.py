@@ -20,7 +20,10 @@ _unsubscribe = None
 
 
 def install() -> None:
+    """Connect the bus to the NiceGUI events; a fresh app start drops every old page subscription."""
     global _unsubscribe
     if _unsubscribe is not None:
         _unsubscribe()
+    ticket_changed.callbacks.clear()
+    sessions_revoked.callbacks.clear()
     _unsubscribe = events.subscribe(_forward)

@@ -213,7 +213,7 @@ class TicketScreen:
         self.append_timeline(entries)
 
     async def on_change(self, event: TicketChanged) -> None:
-        if event.ticket_id == self.ticket_id:
+        if event.ticket_id == self.ticket_id and not self.title.is_deleted:
             await self.reload()
 
     async def _take(self) -> None:

@@ -1,0 +1,43 @@
+import string
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from helpdesk import i18n
+
+ROOT = Path(__file__).parents[2]
+
+
+def source_messages() -> set[str]:
+    found = set()
+    for folder in ("helpdesk", "pages"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
+        ):
+            found.add(message)
+    return found
+
+
+def test_every_user_facing_text_has_a_french_translation() -> None:
+    catalogue = i18n.translations("fr")
+    missing = sorted(m for m in source_messages() if catalogue.gettext(m) == m and m not in {"Description"})
+    assert missing == [], "run `make i18n` and translate these in helpdesk/locales/fr: " + repr(missing)
+
+
+def test_translations_keep_their_placeholders() -> None:
+    catalogue = i18n.translations("fr")
+    for message in source_messages():
+        french = catalogue.gettext(message)
+        assert sorted(_placeholders(french)) == sorted(_placeholders(message)), message
+
+
+def _placeholders(text: str) -> list[str]:
+    return [field for _lit, field, _spec, _conv in string.Formatter().parse(text) if field]
+
+
+def test_negotiation_prefers_the_user_then_the_browser() -> None:
+    assert i18n.negotiate("fr", "en-US") == "fr"
+    assert i18n.negotiate(None, "fr-CA,en;q=0.5") == "fr"
+    assert i18n.negotiate(None, "de-DE, en;q=0.3") == "en"
+    assert i18n.negotiate(None, "xx, *") == "en"
+    assert i18n.negotiate(None, None) == "en"

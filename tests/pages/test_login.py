@@ -1,0 +1,62 @@
+from nicegui.testing import User
+
+from helpdesk import auth, users
+from tests.conftest import PASSWORD, People
+from tests.pages.conftest import sign_in
+
+
+async def test_anonymous_visitors_are_sent_to_login(user: User) -> None:
+    for path in ("/", "/tickets/new", "/tickets/1", "/admin/users", "/profile"):
+        await user.open(path)
+        await user.should_see(marker="sign-in")
+
+
+async def test_wrong_password_shows_a_message_and_stays(user: User, people: People) -> None:
+    await user.open("/login")
+    user.find(marker="email").type("anna@example.com")
+    user.find(marker="password").type("not my password")
+    user.find(marker="sign-in").click()
+    await user.should_see("Wrong email or password.")
+    await user.should_see(marker="sign-in")
+
+
+async def test_sign_in_sets_an_http_only_cookie_and_lands_on_the_dashboard(user: User, people: People) -> None:
+    await user.open("/login")
+    user.find(marker="email").type("Anna@example.com")
+    user.find(marker="password").type(PASSWORD)
+    user.find(marker="sign-in").click()
+    await user.should_see("My tickets")
+    assert auth.try_verify(user.http_client.cookies.get(auth.COOKIE)) is not None
+
+
+async def test_exchange_route_sets_http_only_cookie_and_refuses_reuse(user: User, people: People) -> None:
+    code = auth.exchange_code(auth.start_session(people.employee_a))
+    response = await user.http_client.get(f"/auth/session?code={code}&next=//evil.example.com")
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    again = await user.http_client.get(f"/auth/session?code={code}")
+    assert again.headers["location"] == "/login"
+
+
+async def test_sign_out_ends_the_session_on_the_server(user: User, people: People) -> None:
+    sign_in(user, people.employee_a)
+    token = user.http_client.cookies.get(auth.COOKIE)
+    await user.open("/")
+    user.find(marker="logout").click()
+    await user.should_see(marker="sign-in")
+    assert auth.try_verify(token) is None
+
+
+async def test_login_page_speaks_the_browser_language(user: User, people: People) -> None:
+    user.http_client.headers["accept-language"] = "fr-FR,fr;q=0.9"
+    await user.open("/login")
+    await user.should_see("Se connecter au helpdesk")
+
+
+async def test_deactivating_a_user_sends_their_open_page_to_login(user: User, create_user, people: People) -> None:
+    sign_in(user, people.employee_a)
+    await user.open("/")
+    await user.should_see("My tickets")
+    users.update(people.admin, people.employee_a.id, is_active=False)
+    await user.should_see(marker="sign-in", retries=20)

@@ -1,0 +1,116 @@
+from nicegui import ui
+from nicegui.testing import User
+
+from helpdesk import tickets
+from models import Category, Priority, Status
+from tests.conftest import People
+from tests.pages.conftest import eventually, sign_in
+
+
+def make(people: People, owner: str = "employee_a", title: str = "Printer jams") -> int:
+    return tickets.create(getattr(people, owner), title, "Every page jams.", Priority.high, Category.hardware).id
+
+
+async def test_employee_dashboard_lists_only_my_tickets(user: User, people: People) -> None:
+    mine, theirs = make(people, title="My printer"), make(people, "employee_b", "Their laptop")
+    sign_in(user, people.employee_a)
+    await user.open("/")
+    await user.should_see("My tickets")
+    table = user.find(ui.table).elements.pop()
+    assert [row["id"] for row in table.rows] == [mine]
+    assert theirs not in [row["id"] for row in table.rows]
+
+
+async def test_new_ticket_form_validates_then_creates(user: User, people: People) -> None:
+    sign_in(user, people.employee_a)
+    await user.open("/tickets/new")
+    user.find(marker="title").type("VPN")
+    user.find(marker="submit").click()
+    await user.should_see("Describe the problem.")
+    user.find(marker="description").type("The client says authentication failed.")
+    user.find(marker="submit").click()
+    await user.should_see(marker="ticket-title")
+    await user.should_see("VPN")
+    await user.should_see("Anna Employee created the ticket")
+
+
+async def test_another_employees_ticket_is_not_found(user: User, people: People) -> None:
+    ticket_id = make(people, "employee_b")
+    sign_in(user, people.employee_a)
+    for path in (f"/tickets/{ticket_id}", "/tickets/999999", "/tickets/abc"):
+        await user.open(path)
+        await user.should_see(marker="not-found")
+        await user.should_not_see("Printer jams")
+
+
+async def test_technician_takes_starts_and_resolves_from_the_ticket_page(user: User, people: People) -> None:
+    ticket_id = make(people)
+    sign_in(user, people.technician)
+    await user.open(f"/tickets/{ticket_id}")
+    user.find(marker="take").click()
+    await user.should_see("Tom Technician took the ticket")
+    user.find(marker="start").click()
+    await user.should_see("Tom Technician changed the status from Open to In progress")
+    user.find(marker="resolve").click()
+    await user.should_see("Tom Technician changed the status from In progress to Resolved")
+    assert tickets.get(people.technician, ticket_id).ticket.status == Status.resolved
+
+
+async def test_a_lost_take_race_names_the_winner(user: User, people: People) -> None:
+    ticket_id = make(people)
+    sign_in(user, people.technician)
+    await user.open(f"/tickets/{ticket_id}")
+    tickets.take(people.technician_2, ticket_id)  # Tess gets there first, as Tom clicks
+    user.find(marker="take").click()
+    await user.should_see("Tess Technician has already taken this ticket.")
+
+
+async def test_ticket_page_updates_live_when_someone_else_changes_it(user: User, people: People) -> None:
+    ticket_id = make(people)
+    sign_in(user, people.employee_a)
+    await user.open(f"/tickets/{ticket_id}")
+    await user.should_see("Open")
+    tickets.set_status(people.technician, ticket_id, Status.in_progress)
+    await user.should_see("Tom Technician changed the status from Open to In progress", retries=20)
+    status = user.find(marker="ticket-status").elements.pop()
+    assert status.text == "In progress"
+
+
+async def test_technician_queue_shows_new_tickets_live(user: User, people: People) -> None:
+    sign_in(user, people.technician)
+    await user.open("/")
+    await user.should_see("Ticket queue")
+    table = user.find(marker="tickets").elements.pop()
+    assert table.rows == []
+    ticket_id = make(people, title="Brand new problem")
+    await eventually(lambda: [row["id"] for row in table.rows] == [ticket_id])
+    assert table.rows[0]["title"] == "Brand new problem"
+
+
+async def test_queue_search_filters_rows(user: User, people: People) -> None:
+    make(people, title="Printer jams")
+    make(people, title="Screen flickers")
+    sign_in(user, people.technician)
+    await user.open("/")
+    table = user.find(marker="tickets").elements.pop()
+    user.find(marker="search").type("flick")
+    user.find(marker="search").trigger("update:model-value")
+    await eventually(lambda: [row["title"] for row in table.rows] == ["Screen flickers"])
+
+
+async def test_employee_can_reopen_a_resolved_ticket(user: User, people: People) -> None:
+    ticket_id = make(people)
+    tickets.set_status(people.technician, ticket_id, Status.resolved)
+    sign_in(user, people.employee_a)
+    await user.open(f"/tickets/{ticket_id}")
+    await user.should_not_see(marker="take")
+    user.find(marker="reopen").click()
+    await user.should_see("Anna Employee changed the status from Resolved to Open")
+
+
+async def test_french_ticket_page(user: User, people: People) -> None:
+    ticket_id = make(people)
+    sign_in(user, people.employee_a, language="fr-FR")
+    await user.open(f"/tickets/{ticket_id}")
+    await user.should_see("Anna Employee a créé le ticket")
+    await user.should_see("Historique")
