@@ -63,11 +63,11 @@ class QueueRow:
     priority: Priority
     category: Category
     requester_id: int
-    requester_name: str
     assignee_id: int | None
-    assignee_name: str | None
     created_at: datetime
     updated_at: datetime
+    requester_name: str
+    assignee_name: str | None
 
 
 @dataclass
@@ -88,6 +88,19 @@ _SORT_COLUMNS = {
 }
 
 
+_ROW_COLUMNS = (
+    Ticket.id,
+    Ticket.title,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.category,
+    Ticket.requester_id,
+    Ticket.assignee_id,
+    Ticket.created_at,
+    Ticket.updated_at,
+)
+
+
 def _fts_query(q: str) -> str:
     """User text as an FTS5 query: each word a quoted prefix term, so no syntax can be injected."""
     words = re.findall(r"\w+", q)
@@ -98,13 +111,15 @@ def _conditions(session: Session, actor: User, query: QueueQuery) -> list:
     conditions = []
     if actor.role != Role.technician:
         conditions.append(Ticket.requester_id == actor.id)
+    # IN, not "!= resolved": SQLite answers IN from the (status, updated_at) index, != by a scan.
+    not_resolved = Ticket.status.in_([Status.open, Status.in_progress])
     match query.view:
         case View.unassigned:
-            conditions += [Ticket.assignee_id.is_(None), Ticket.status != Status.resolved]
+            conditions += [Ticket.assignee_id.is_(None), not_resolved]
         case View.mine:
-            conditions += [Ticket.assignee_id == actor.id, Ticket.status != Status.resolved]
+            conditions += [Ticket.assignee_id == actor.id, not_resolved]
         case View.open:
-            conditions.append(Ticket.status != Status.resolved)
+            conditions.append(not_resolved)
         case View.resolved:
             conditions.append(Ticket.status == Status.resolved)
     if query.status is not None:
@@ -154,35 +169,26 @@ def list_tickets(actor: User, query: QueueQuery) -> QueuePage:
         actor = load_actor(session, actor)
         conditions = _conditions(session, actor, query)
         total = session.exec(select(func.count()).select_from(Ticket).where(*conditions)).one()
-        requester, assignee = aliased(User), aliased(User)
         order = [c.desc() if query.descending else c.asc() for c in _SORT_COLUMNS[query.sort]]
         order.append(Ticket.id.desc() if query.descending else Ticket.id.asc())
-        rows = session.exec(
-            select(Ticket, requester.name, assignee.name)
-            .join(requester, requester.id == Ticket.requester_id)
-            .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+        # Two steps: the page's ids come from an index alone; only those rows are then joined
+        # to names. Joining first would carry every matching row through the sort.
+        ids = session.exec(
+            select(Ticket.id)
             .where(*conditions)
             .order_by(*order)
             .offset((query.page - 1) * query.per_page)
             .limit(query.per_page)
         ).all()
-    items = [
-        QueueRow(
-            t.id,
-            t.title,
-            t.status,
-            t.priority,
-            t.category,
-            t.requester_id,
-            rn,
-            t.assignee_id,
-            an,
-            t.created_at,
-            t.updated_at,
-        )
-        for t, rn, an in rows
-    ]
-    return QueuePage(items, total, query.page, query.per_page)
+        requester, assignee = aliased(User), aliased(User)
+        rows = session.exec(
+            select(*_ROW_COLUMNS, requester.name, assignee.name)
+            .join(requester, requester.id == Ticket.requester_id)
+            .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+            .where(Ticket.id.in_(ids))
+        ).all()
+    by_id = {row[0]: QueueRow(*row) for row in rows}
+    return QueuePage([by_id[i] for i in ids if i in by_id], total, query.page, query.per_page)
 
 
 def counts(actor: User) -> dict[View, int]:

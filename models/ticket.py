@@ -41,6 +41,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_status_updated", "status", "updated_at"),
         Index("ix_ticket_assignee_status_updated", "assignee_id", "status", "updated_at"),
         Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
+        Index("ix_ticket_title", "title"),
+        Index("ix_ticket_status_priority_updated", "status", "priority_rank", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

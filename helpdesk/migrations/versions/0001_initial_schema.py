@@ -66,6 +66,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_assignee_status_updated', ['assignee_id', 'status', 'updated_at'], unique=False)
         batch_op.create_index('ix_ticket_requester_updated', ['requester_id', 'updated_at'], unique=False)
         batch_op.create_index('ix_ticket_status_updated', ['status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_ticket_title', ['title'], unique=False)
+        batch_op.create_index('ix_ticket_status_priority_updated', ['status', 'priority_rank', 'updated_at'], unique=False)
 
     op.create_table('ticket_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -116,6 +118,8 @@ def downgrade() -> None:
     op.drop_table('ticket_event')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_status_updated')
+        batch_op.drop_index('ix_ticket_title')
+        batch_op.drop_index('ix_ticket_status_priority_updated')
         batch_op.drop_index('ix_ticket_requester_updated')
         batch_op.drop_index('ix_ticket_assignee_status_updated')
 

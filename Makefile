@@ -1,0 +1,47 @@
+# Two commands matter: `make run` and `make test`. Both work on a fresh Debian machine with Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test install install-test lint i18n bench-queue screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+install: $(STAMP)
+
+# Runs the app on SQLite in data/ (migrations are applied on start) at http://127.0.0.1:8080
+run: install
+	$(BIN)/python main.py
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test]"
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	touch $@
+
+install-test: $(TEST_STAMP)
+
+# Installs everything the tests need (Python packages, Debian's chromium) and runs the whole suite.
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# Refresh the catalogue after changing user-facing text, then translate the new French entries.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output --omit-header -o helpdesk/locales/messages.pot .
+	$(BIN)/pybabel update -i helpdesk/locales/messages.pot -d helpdesk/locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+bench-queue: install
+	$(BIN)/python -m bench.queue
+
+clean:
+	rm -rf $(VENV) test-artifacts

@@ -1,0 +1,91 @@
+"""An employee and a technician in two real browsers: every change shows up on the other
+side without a reload; another employee is refused the ticket."""
+
+import re
+import time
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import App, screenshot, sign_in
+
+
+def mark_no_reload(page: Page) -> None:
+    page.evaluate("window.__still_the_same_page = true")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__still_the_same_page === true"), "the page was reloaded"
+
+
+def test_ticket_lifecycle_is_live_on_both_sides(app: App, browser: Browser) -> None:
+    employee = sign_in(browser, app, "anna@example.com")
+    technician = sign_in(browser, app, "tom@example.com")
+    expect(technician.get_by_text("Ticket queue").first).to_be_visible()
+    expect(technician.get_by_text("No tickets here.")).to_be_visible()
+    mark_no_reload(technician)
+
+    # The employee reports a problem; a bad submission first gets a clear message.
+    employee.get_by_role("button", name="Report a problem").click()
+    employee.get_by_label("Title").fill("Printer on floor 2 jams")
+    employee.get_by_role("button", name="Create ticket").click()
+    expect(employee.get_by_text("Describe the problem.")).to_be_visible()
+    employee.get_by_label("Description").fill("Every print job jams after the first page.")
+    screenshot(employee, "new-ticket")
+    created_at = time.monotonic()
+    employee.get_by_role("button", name="Create ticket").click()
+    employee.wait_for_url(re.compile(r"/tickets/\d+$"))
+    ticket_url = employee.url
+
+    # The technician's queue shows it without a reload.
+    row = technician.get_by_role("row").filter(has_text="Printer on floor 2 jams")
+    expect(row).to_be_visible(timeout=3000)
+    appeared = time.monotonic() - created_at
+    print(f"\nnew ticket reached the technician's queue {appeared * 1000:.0f} ms after the click")
+    assert_not_reloaded(technician)
+    screenshot(technician, "technician-queue")
+
+    mark_no_reload(employee)
+    status = employee.locator(".q-badge").first
+    expect(status).to_have_text("Open")
+
+    row.click()
+    technician.wait_for_url(ticket_url)
+    technician.get_by_role("button", name="Take").click()
+    expect(employee.get_by_text("Tom Technician took the ticket")).to_be_visible(timeout=3000)
+    technician.get_by_role("button", name="Start work").click()
+    expect(status).to_have_text("In progress", timeout=3000)
+    screenshot(technician, "technician-ticket")
+    technician.get_by_role("button", name="Resolve").click()
+    expect(status).to_have_text("Resolved", timeout=3000)
+    expect(employee.get_by_text("changed the status from In progress to Resolved")).to_be_visible()
+    assert_not_reloaded(employee)
+    screenshot(employee, "employee-ticket")
+
+    employee.goto(app.url + "/")
+    expect(employee.get_by_role("row").filter(has_text="Printer on floor 2 jams")).to_contain_text("Resolved")
+    screenshot(employee, "employee-dashboard")
+
+    # Another employee opening that URL is refused, as if it did not exist.
+    other = sign_in(browser, app, "ben@example.com")
+    other.goto(ticket_url)
+    expect(other.get_by_text("This ticket does not exist.")).to_be_visible()
+    expect(other.get_by_text("Printer on floor 2 jams")).to_have_count(0)
+
+
+def test_login_refuses_bad_credentials_with_a_message(app: App, browser: Browser) -> None:
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.goto(app.url + "/login")
+    screenshot(page, "login")
+    page.get_by_label("E-mail").fill("anna@example.com")
+    page.get_by_label("Mot de passe").fill("wrong password")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("E-mail ou mot de passe incorrect.")).to_be_visible()
+    # The session cookie is out of reach of page scripts.
+    page.get_by_label("Mot de passe").fill("e2e password 123")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(app.url + "/")
+    assert "helpdesk_session" not in page.evaluate("document.cookie")
+    cookie = next(c for c in context.cookies() if c["name"] == "helpdesk_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    context.close()
