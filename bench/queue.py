@@ -13,7 +13,39 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-WORDS = ["printer", "scanner", "vpn", "outlook", "excel", "laptop", "screen", "keyboard", "mouse", "wifi", "network", "password", "account", "badge", "phone", "teams", "browser", "update", "disk", "slow", "crash", "freeze", "error", "login", "access", "share", "drive", "license", "backup", "camera", "sound"]
+WORDS = [
+    "printer",
+    "scanner",
+    "vpn",
+    "outlook",
+    "excel",
+    "laptop",
+    "screen",
+    "keyboard",
+    "mouse",
+    "wifi",
+    "network",
+    "password",
+    "account",
+    "badge",
+    "phone",
+    "teams",
+    "browser",
+    "update",
+    "disk",
+    "slow",
+    "crash",
+    "freeze",
+    "error",
+    "login",
+    "access",
+    "share",
+    "drive",
+    "license",
+    "backup",
+    "camera",
+    "sound",
+]
 
 
 def generate(n_tickets: int) -> None:
