@@ -84,10 +84,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         ("anna@example.com", "Anna Employee", "employee"),
         ("ben@example.com", "Ben Employee", "employee"),
         ("tom@example.com", "Tom Technician", "technician"),
+        ("ada@example.com", "Ada Admin", "technician --admin"),
     ):
-        app.helpdesk(
-            "create-user", "--email", email, "--name", name, "--role", role, "--password-stdin", stdin=PASSWORD
-        )
+        role_args = role.split()
+        app.helpdesk("create-user", "--email", email, "--name", name, "--role", *role_args, "--password-stdin", stdin=PASSWORD)
     app.start()
     yield app
     app.stop()

@@ -89,3 +89,27 @@ def test_login_refuses_bad_credentials_with_a_message(app: App, browser: Browser
     cookie = next(c for c in context.cookies() if c["name"] == "helpdesk_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     context.close()
+
+
+def test_admin_creates_an_account_that_can_sign_in(app: App, browser: Browser) -> None:
+    admin = sign_in(browser, app, "ada@example.com")
+    admin.get_by_role("button", name="Users").click()
+    admin.wait_for_url(app.url + "/admin/users")
+    admin.get_by_role("button", name="New user").click()
+    dialog = admin.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Zoé Nouvelle")
+    dialog.get_by_label("Email").fill("zoe@example.com")
+    dialog.get_by_label("Password").fill("zoe password 1")
+    dialog.get_by_role("button", name="Create").click()
+    expect(admin.get_by_text("Account created for zoe@example.com.")).to_be_visible()
+    expect(admin.get_by_role("row").filter(has_text="zoe@example.com")).to_be_visible()
+    admin.wait_for_timeout(300)
+    screenshot(admin, "admin-users")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app.url + "/login")
+    page.get_by_label("Email").fill("zoe@example.com")
+    page.get_by_label("Password").fill("zoe password 1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("My tickets").first).to_be_visible()
+    context.close()
