@@ -87,7 +87,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         ("ada@example.com", "Ada Admin", "technician --admin"),
     ):
         role_args = role.split()
-        app.helpdesk("create-user", "--email", email, "--name", name, "--role", *role_args, "--password-stdin", stdin=PASSWORD)
+        app.helpdesk(
+            "create-user", "--email", email, "--name", name, "--role", *role_args, "--password-stdin", stdin=PASSWORD
+        )
     app.start()
     yield app
     app.stop()
