@@ -5,13 +5,14 @@ import asyncio
 from nicegui import app, ui
 
 import pages
-from helpdesk import db, events, setup
+from helpdesk import api, db, events, setup
 from helpdesk.config import get_settings
 
 settings = get_settings()
 db.init()
 db.migrate()
 pages.register()
+api.install(app)
 
 
 @app.get("/healthz", include_in_schema=False)
@@ -42,4 +43,9 @@ if __name__ in {"__main__", "__mp_main__"}:
         reload=False,
         show=False,
         show_welcome_message=False,
+        fastapi_docs={
+            "title": "Helpdesk API",
+            "version": "1",
+            "description": "REST API v1 over the helpdesk services.",
+        },
     )

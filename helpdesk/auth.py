@@ -19,7 +19,7 @@ from sqlmodel import delete, select
 from helpdesk import db
 from helpdesk.config import get_settings
 from helpdesk.errors import N_, InvalidInput, NotAuthenticated, RateLimited
-from helpdesk.security import SESSION, TokenClaims, decode_token, issue_token, verify_password
+from helpdesk.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, verify_password
 from helpdesk.users import normalize_email
 from models import RevokedSession, User
 from models.clock import utcnow
@@ -74,6 +74,13 @@ def start_session(user: User) -> str:
     return token
 
 
+def start_api_token(user: User) -> tuple[str, int]:
+    """A bearer token for the REST API (its own `typ`: never accepted as a cookie session)."""
+    lifetime = session_max_age()
+    token, _claims = issue_token(user.id, user.token_version, ACCESS, timedelta(seconds=lifetime))
+    return token, lifetime
+
+
 def session_max_age() -> int:
     return int(get_settings().session_hours * 3600)
 
@@ -96,9 +103,9 @@ def redeem_code(code: str) -> str | None:
     return token if token is not None and expires >= time.monotonic() else None
 
 
-def verify(token: str | None) -> Session:
-    """The live session behind a token, checked against the database now."""
-    claims = decode_token(token, SESSION) if token else None
+def verify(token: str | None, typ: str = SESSION) -> Session:
+    """The live session behind a token of kind `typ`, checked against the database now."""
+    claims = decode_token(token, typ) if token else None
     if claims is None:
         raise NotAuthenticated(N_("Please sign in."))
     with db.read_session() as session:

@@ -16,8 +16,8 @@ from models.clock import utcnow
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 ALGORITHM = "HS256"
-SESSION = "session"
-LOGIN_EXCHANGE = "login"
+SESSION = "session"  # the browser's cookie
+ACCESS = "access"  # a REST API bearer token
 
 _pwd = CryptContext(schemes=["argon2"], deprecated="auto")
 # Verified against when the email is unknown, so both failures cost the same time.

@@ -1,0 +1,24 @@
+"""Who is calling: a bearer token only (no cookie, so no cross-site request forgery)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from helpdesk import auth
+from helpdesk.api.schemas import ID_MAX
+from helpdesk.errors import N_, NotAuthenticated
+from helpdesk.security import ACCESS
+from models import User
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+
+
+def current_user(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    if credentials is None:
+        raise NotAuthenticated(N_("Send a bearer token from /api/v1/auth/token."))
+    return auth.verify(credentials.credentials, ACCESS).user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+ItemId = Annotated[int, Path(ge=1, le=ID_MAX)]
