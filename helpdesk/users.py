@@ -1,5 +1,6 @@
 """Accounts: creation, roles, activation, passwords, language. Admin rules live here."""
 
+import re
 import secrets
 
 from sqlalchemy import func
@@ -12,6 +13,8 @@ from models import Role, User
 from models.user import EMAIL_MAX, NAME_MAX
 
 LANGUAGES = ("en", "fr")
+# One rule for the service and the API schema: something@domain.tld, no spaces.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def normalize_email(email: str) -> str:
@@ -20,8 +23,7 @@ def normalize_email(email: str) -> str:
 
 def validate_email(email: str) -> str:
     email = normalize_email(email)
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or len(email) > EMAIL_MAX:
+    if not re.fullmatch(EMAIL_PATTERN, email) or len(email) > EMAIL_MAX:
         raise InvalidInput(N_("Enter a valid email address."))
     return email
 

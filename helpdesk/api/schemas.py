@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from helpdesk.queue import PER_PAGE_MAX
 from helpdesk.security import PASSWORD_MAX, PASSWORD_MIN
+from helpdesk.users import EMAIL_PATTERN
 from models import Category, Priority, Role, Status, TicketEventKind
 from models.ticket import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN
 from models.user import EMAIL_MAX, NAME_MAX
@@ -47,7 +48,7 @@ class UserPublic(BaseModel):
 
 
 class UserCreate(Strict):
-    email: str = Field(min_length=3, max_length=EMAIL_MAX)
+    email: str = Field(max_length=EMAIL_MAX, pattern=EMAIL_PATTERN)
     name: str = Field(min_length=1, max_length=NAME_MAX)
     password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     role: Role = Role.employee

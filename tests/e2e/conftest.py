@@ -1,19 +1,13 @@
 """Real parts: the app runs as its own process on a free port with its own SQLite file, and
 headless Debian Chromium drives it through Playwright (sync API, module-scoped)."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-ROOT = Path(__file__).parents[2]
+from tests.app_process import ROOT, App
+
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,52 +23,6 @@ CHROMIUM_ARGS = [
 PASSWORD = "e2e password 123"
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class App:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-        self.env |= {"HELPDESK_DATA_DIR": str(data_dir), "HELPDESK_PORT": str(self.port), "HELPDESK_HOST": "127.0.0.1"}
-        self.process: subprocess.Popen | None = None
-        self.log = data_dir / "app.log"
-
-    def helpdesk(self, *args: str, stdin: str = "") -> None:
-        subprocess.run(
-            [sys.executable, "-m", "helpdesk.cli", *args],
-            input=stdin,
-            text=True,
-            env=self.env,
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-        )
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "main.py"], cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("the app did not start:\n" + self.log.read_text())
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +41,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     app.start()
     yield app
     app.stop()
-    errors = [line for line in app.log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
-    assert errors == [], app.log.read_text()
+    assert app.server_errors() == [], app.log.read_text()
 
 
 @pytest.fixture(scope="module")

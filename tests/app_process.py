@@ -1,0 +1,62 @@
+"""The app as its own process, on a free port, with its own data dir and SQLite file."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class App:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+        self.env |= {"HELPDESK_DATA_DIR": str(data_dir), "HELPDESK_PORT": str(self.port), "HELPDESK_HOST": "127.0.0.1"}
+        self.process: subprocess.Popen | None = None
+        self.log = data_dir / "app.log"
+
+    def helpdesk(self, *args: str, stdin: str = "") -> None:
+        subprocess.run(
+            [sys.executable, "-m", "helpdesk.cli", *args],
+            input=stdin,
+            text=True,
+            env=self.env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "main.py"], cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("the app did not start:\n" + self.log.read_text())
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def server_errors(self) -> list[str]:
+        """Tracebacks and ERROR lines the app logged: there must be none."""
+        return [line for line in self.log.read_text().splitlines() if "Traceback" in line or "ERROR" in line]
