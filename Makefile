@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint i18n bench-queue screenshots clean
+.PHONY: run test install install-test lint i18n bench-queue clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,14 @@ $(TEST_STAMP): $(STAMP)
 
 install-test: $(TEST_STAMP)
 
-# Installs everything the tests need (Python packages, Debian's chromium) and runs the whole suite.
+# Installs everything the tests need (Python packages, Debian's chromium and postgresql) and runs
+# the whole suite on SQLite, then the database-bound layers again on a local PostgreSQL.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+	HELPDESK_TEST_POSTGRES=$$(bash scripts/postgres-test-server.sh) $(BIN)/python -m pytest -q tests/helpdesk tests/pages \
+		--deselect tests/helpdesk/api/test_schemathesis.py
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import and_, func, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -101,10 +101,13 @@ _ROW_COLUMNS = (
 )
 
 
+def _words(q: str) -> list[str]:
+    return re.findall(r"\w+", q)[:10]
+
+
 def _fts_query(q: str) -> str:
     """User text as an FTS5 query: each word a quoted prefix term, so no syntax can be injected."""
-    words = re.findall(r"\w+", q)
-    return " ".join(f'"{w}"*' for w in words[:10])
+    return " ".join(f'"{w}"*' for w in _words(q))
 
 
 def _conditions(session: Session, actor: User, query: QueueQuery) -> list:
@@ -155,8 +158,16 @@ def _text_condition(session: Session, q: str):
             return by_id if by_id is not None else Ticket.id.is_(None)
         match = Ticket.id.in_(text("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH :fts").bindparams(fts=fts))
     else:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        match = or_(Ticket.title.ilike(pattern, escape="\\"), Ticket.description.ilike(pattern, escape="\\"))
+        # Every word somewhere in the title or description (\w+ words hold no LIKE wildcard but _).
+        words = [w.replace("_", "\\_") for w in _words(q)]
+        if not words:
+            return by_id if by_id is not None else Ticket.id.is_(None)
+        match = and_(
+            *(
+                or_(Ticket.title.ilike(f"%{w}%", escape="\\"), Ticket.description.ilike(f"%{w}%", escape="\\"))
+                for w in words
+            )
+        )
     return or_(match, by_id) if by_id is not None else match
 
 

@@ -2,20 +2,28 @@
 
 Migrating and hashing the standard accounts' passwords once per session, then copying the
 files per test, keeps the suite fast without faking either.
+
+With HELPDESK_TEST_POSTGRES set to a PostgreSQL server URL (a role that may create databases),
+each test gets instead its own database cloned from a migrated template database.
 """
 
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url
 
 from helpdesk import auth, db, events, security, users
 from helpdesk.config import get_settings
 from models import Role, User
 
 PASSWORD = "correct horse battery"
+POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
+_numbers = itertools.count()
 
 
 @dataclass
@@ -27,9 +35,24 @@ class People:
     admin: User
 
 
-def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _postgres(database: str) -> str:
+    return make_url(POSTGRES).set(database=database).render_as_string(hide_password=False)
+
+
+def _postgres_admin(*statements: str) -> None:
+    engine = create_engine(_postgres("postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch, database: str | None = None) -> None:
     monkeypatch.setenv("HELPDESK_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if database:
+        monkeypatch.setenv("DATABASE_URL", _postgres(database))
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("HELPDESK_SECRET_KEY", raising=False)
     get_settings.cache_clear()
     security.signing_key.cache_clear()
@@ -38,8 +61,10 @@ def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("template")
+    if POSTGRES:
+        _postgres_admin("DROP DATABASE IF EXISTS helpdesk_template WITH (FORCE)", "CREATE DATABASE helpdesk_template")
     with pytest.MonkeyPatch.context() as mp:
-        _point_at(path, mp)
+        _point_at(path, mp, "helpdesk_template" if POSTGRES else None)
         db.init()
         db.migrate()
         users.create_unchecked("anna@example.com", "Anna Employee", PASSWORD, Role.employee)
@@ -58,12 +83,17 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def data_dir(template_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "data"
     shutil.copytree(template_dir, path)
-    _point_at(path, monkeypatch)
+    database = f"helpdesk_test_{os.getpid()}_{next(_numbers)}" if POSTGRES else None
+    if database:
+        _postgres_admin(f"CREATE DATABASE {database} TEMPLATE helpdesk_template")
+    _point_at(path, monkeypatch, database)
     db.init()
     auth.reset_throttle()
     yield path
     db.engine().dispose()
     events._subscribers.clear()
+    if database:
+        _postgres_admin(f"DROP DATABASE {database} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlmodel import delete
 from helpdesk import auth, cli, db, queue, setup, users
 from helpdesk.errors import Conflict, PermissionDenied
 from models import RevokedSession, Role, Ticket, TicketEvent, User
-from tests.conftest import PASSWORD, People
+from tests.conftest import PASSWORD, POSTGRES, People
 
 
 def test_create_user_reads_the_password_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -45,6 +45,7 @@ def test_seed_demo_creates_accounts_and_tickets_in_several_states(capsys) -> Non
     assert len(statuses) == 3
 
 
+@pytest.mark.skipif(POSTGRES is not None, reason="backup copies SQLite; PostgreSQL has pg_dump")
 def test_backup_is_a_consistent_copy(people: People, tmp_path) -> None:
     target = tmp_path / "copy.db"
     cli.main(["backup", str(target)])
