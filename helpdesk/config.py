@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     login_rate_address: str = Field("30/5 minutes", validation_alias="HELPDESK_LOGIN_RATE_ADDRESS")
     cookie_secure: bool = Field(False, validation_alias="HELPDESK_COOKIE_SECURE")
     default_language: str = Field("en", validation_alias="HELPDESK_DEFAULT_LANGUAGE")
+    chat_max_length: int = Field(5_000, validation_alias="HELPDESK_CHAT_MAX_LENGTH")
+    chat_rate: str = Field("20/minute", validation_alias="HELPDESK_CHAT_RATE")
+    attachment_max_bytes: int = Field(10 * 1024 * 1024, validation_alias="HELPDESK_ATTACHMENT_MAX_BYTES")
     # Shown times are in this zone (IANA name, e.g. Europe/Paris).
     timezone: str = Field("UTC", validation_alias="HELPDESK_TIMEZONE")
 

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,60 @@ class SessionsRevoked:
     user_id: int
 
 
-Event = TicketChanged | SessionsRevoked
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    has_thumbnail: bool
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """A saved chat message. Subscribers must drop `internal` ones for anyone but technicians."""
+
+    id: int
+    ticket_id: int
+    requester_id: int
+    assignee_id: int | None
+    author_id: int
+    author_name: str
+    author_is_technician: bool
+    body: str
+    internal: bool
+    created_at: datetime
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessagesSeen:
+    ticket_id: int
+    user_id: int
+    user_name: str
+    is_technician: bool
+    last_read_id: int
+
+
+@dataclass(frozen=True)
+class Typing:
+    ticket_id: int
+    user_id: int
+    user_name: str
+    internal: bool
+
+
+@dataclass(frozen=True)
+class PresenceChanged:
+    ticket_id: int
+    viewers: tuple[tuple[int, str, bool], ...]  # (user id, name, is technician), one per user
+
+
+Event = TicketChanged | SessionsRevoked | MessagePosted | MessagesSeen | Typing | PresenceChanged
 Subscriber = Callable[[Event], None]
 
 _subscribers: list[Subscriber] = []

@@ -1,11 +1,15 @@
 """SQLModel tables and enums. Imports nothing of helpdesk/ or pages/."""
 
+from models.message import Attachment, Message, MessageRead
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
 from models.user import Role, User
 
 __all__ = [
+    "Attachment",
     "Category",
+    "Message",
+    "MessageRead",
     "Priority",
     "RevokedSession",
     "Role",

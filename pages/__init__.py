@@ -1,6 +1,6 @@
 """NiceGUI pages. `register()` declares every route; main.py calls it on each start."""
 
-from pages import admin_users, dashboard, live, login, profile, ticket, ticket_new
+from pages import admin_users, attachments, dashboard, live, login, profile, ticket, ticket_new
 
 
 def register() -> None:
@@ -11,3 +11,4 @@ def register() -> None:
     ticket.register()
     admin_users.register()
     profile.register()
+    attachments.register()

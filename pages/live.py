@@ -7,13 +7,23 @@ from helpdesk import events
 
 ticket_changed: Event[events.TicketChanged] = Event()
 sessions_revoked: Event[events.SessionsRevoked] = Event()
+message_posted: Event[events.MessagePosted] = Event()
+messages_seen: Event[events.MessagesSeen] = Event()
+typing: Event[events.Typing] = Event()
+presence_changed: Event[events.PresenceChanged] = Event()
+
+_ROUTES: dict[type, Event] = {
+    events.TicketChanged: ticket_changed,
+    events.SessionsRevoked: sessions_revoked,
+    events.MessagePosted: message_posted,
+    events.MessagesSeen: messages_seen,
+    events.Typing: typing,
+    events.PresenceChanged: presence_changed,
+}
 
 
 def _forward(event: events.Event) -> None:
-    if isinstance(event, events.TicketChanged):
-        ticket_changed.emit(event)
-    elif isinstance(event, events.SessionsRevoked):
-        sessions_revoked.emit(event)
+    _ROUTES[type(event)].emit(event)
 
 
 _unsubscribe = None
@@ -24,6 +34,6 @@ def install() -> None:
     global _unsubscribe
     if _unsubscribe is not None:
         _unsubscribe()
-    ticket_changed.callbacks.clear()
-    sessions_revoked.callbacks.clear()
+    for event in _ROUTES.values():
+        event.callbacks.clear()
     _unsubscribe = events.subscribe(_forward)

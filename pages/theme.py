@@ -7,6 +7,7 @@ from nicegui import ui
 
 from models import Priority, Status
 from pages.i18n import _
+from pages.notifier import MessageNotifier
 from pages.session import PageSession
 
 PRIMARY = "#1f4e79"
@@ -59,11 +60,14 @@ def priority_badge(priority: Priority) -> ui.badge:
 
 
 @contextmanager
-def frame(page: PageSession | None, title: str) -> Iterator[ui.column]:
+def frame(page: PageSession | None, title: str, ticket_id: int | None = None) -> Iterator[ui.column]:
     """Header, navigation and a centred content column, the same on every signed-in page."""
     ui.page_title(f"{title} · Helpdesk")
+    if page is not None:
+        MessageNotifier(page, title, ticket_id)
     ui.colors(primary=PRIMARY)
     ui.query("body").classes("bg-grey-1")
+    ui.add_css(".q-message-text a { text-decoration: underline; color: inherit; }")
     with ui.header().classes("items-center justify-between px-4 py-2 bg-primary"):
         with ui.row().classes("items-center gap-2"):
             ui.icon("support_agent", size="28px")

@@ -1,19 +1,21 @@
 """`/tickets/{id}`: one ticket, its actions and its timeline, kept live in place."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
 from nicegui.events import ValueChangeEventArguments
 
-from helpdesk import tickets, users
+from helpdesk import chat, presence, tickets, users
 from helpdesk.errors import HelpdeskError, NotAuthenticated
 from helpdesk.events import TicketChanged
 from helpdesk.tickets import TicketView, TimelineEntry
 from models import Category, Priority, Status, TicketEventKind
 from models.ticket import DESCRIPTION_MAX, TITLE_MAX
 from pages import live
+from pages.chat import ChatPanel
 from pages.i18n import _, ago, when
 from pages.session import FAILED, PageSession, open_session
 from pages.theme import (
@@ -68,7 +70,7 @@ def describe(entry: TimelineEntry) -> str:
 class TicketScreen:
     """The ticket page's elements; `show` patches them in place from a fresh TicketView."""
 
-    def __init__(self, page: PageSession, view: TicketView, technicians: list) -> None:
+    def __init__(self, page: PageSession, view: TicketView, technicians: list, messages: list, seen_up_to: int) -> None:
         self.page = page
         self.ticket_id = view.ticket.id
         self.view = view
@@ -84,6 +86,8 @@ class TicketScreen:
                 with ui.card().classes("w-full"):
                     ui.label(_("Description")).classes("text-sm font-bold text-grey-7")
                     self.description = ui.label().classes("whitespace-pre-wrap break-words").mark("ticket-description")
+                self.chat = ChatPanel(page, view.ticket.id, view.ticket.requester_id)
+                self.chat.show_all(messages, seen_up_to)
                 with ui.card().classes("w-full"):
                     ui.label(_("Timeline")).classes("text-sm font-bold text-grey-7")
                     self.timeline = ui.column().classes("w-full gap-1").mark("timeline")
@@ -270,15 +274,29 @@ class TicketScreen:
         dialog.open()
 
 
-def _load(page: PageSession, ticket_id: int) -> tuple[TicketView, list[TimelineEntry], list] | None:
+@dataclass
+class Loaded:
+    view: TicketView
+    timeline: list[TimelineEntry]
+    technicians: list
+    messages: list
+    seen_up_to: int
+
+
+def _load(page: PageSession, ticket_id: int) -> Loaded | None:
     try:
         view = tickets.get(page.user, ticket_id)
-        entries = tickets.timeline(page.user, ticket_id)
+        return Loaded(
+            view,
+            tickets.timeline(page.user, ticket_id),
+            users.technicians() if page.user.is_technician else [],
+            chat.history(page.user, ticket_id),
+            chat.seen_by_other_side(page.user, ticket_id),
+        )
     except NotAuthenticated:
         raise
     except HelpdeskError:
         return None
-    return view, entries, users.technicians() if page.user.is_technician else []
 
 
 async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | None:
@@ -298,12 +316,28 @@ async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | No
                 ui.label(_("This ticket does not exist.")).classes("text-xl")
                 ui.button(_("Back to the dashboard"), on_click=lambda: ui.navigate.to("/"))
         return None
-    view, entries, technicians = loaded
-    with frame(page, f"#{view.ticket.id} {view.ticket.title}"):
-        screen = TicketScreen(page, view, technicians)
-        screen.append_timeline(entries)
+    ticket_id_ = loaded.view.ticket.id
+    with frame(page, f"#{ticket_id_} {loaded.view.ticket.title}", ticket_id=ticket_id_):
+        screen = TicketScreen(page, loaded.view, loaded.technicians, loaded.messages, loaded.seen_up_to)
+        screen.append_timeline(loaded.timeline)
     live.ticket_changed.subscribe(screen.on_change)
+    _track_presence(page, screen.chat)
     return None
+
+
+def _track_presence(page: PageSession, panel: ChatPanel) -> None:
+    """Present while connected; on every (re)connection, catch up from the database."""
+    client = ui.context.client
+    key = client.id
+
+    async def connected() -> None:
+        presence.join(panel.ticket_id, key, page.user)
+        panel.show_presence(presence.viewers(panel.ticket_id))
+        await panel.catch_up()
+
+    client.on_connect(connected)
+    client.on_disconnect(lambda: presence.leave(panel.ticket_id, key))
+    client.on_delete(lambda: presence.leave(panel.ticket_id, key))
 
 
 def register() -> None:

@@ -5,8 +5,9 @@ import asyncio
 from nicegui import ui
 from nicegui.events import GenericEventArguments
 
-from helpdesk import queue
-from helpdesk.events import TicketChanged
+from helpdesk import chat, queue
+from helpdesk.events import MessagePosted, TicketChanged
+from models import User
 from pages import live
 from pages.i18n import _, ago
 from pages.session import FAILED, PageSession
@@ -16,6 +17,9 @@ REFRESH_DELAY = 0.15  # coalesces a burst of changes into one query per open tab
 
 _STATUS_SLOT = """<q-td :props="props">
   <q-badge rounded :color="props.row.status_color" :label="props.value" class="px-2 py-1"/>
+</q-td>"""
+_UNREAD_SLOT = """<q-td :props="props">
+  <q-badge v-if="props.value" rounded color="red-7" :label="props.value"><q-icon name="chat" class="q-ml-xs"/></q-badge>
 </q-td>"""
 _PRIORITY_SLOT = """<q-td :props="props">
   <q-badge rounded outline :color="props.row.priority_color" :label="props.value" class="px-2 py-1"/>
@@ -38,6 +42,7 @@ class TicketTable:
         if show_requester:
             columns.append({"name": "requester", "label": _("Requester"), "field": "requester", "align": "left"})
         columns += [
+            {"name": "unread", "label": _("Unread"), "field": "unread", "align": "left"},
             {"name": "assignee", "label": _("Assignee"), "field": "assignee", "align": "left"},
             {"name": "updated", "label": _("Last update"), "field": "updated", "sortable": True, "align": "left"},
         ]
@@ -47,6 +52,7 @@ class TicketTable:
         )
         self.table.add_slot("body-cell-status", _STATUS_SLOT)
         self.table.add_slot("body-cell-priority", _PRIORITY_SLOT)
+        self.table.add_slot("body-cell-unread", _UNREAD_SLOT)
         self.table.pagination = {
             "page": query.page,
             "rowsPerPage": query.per_page,
@@ -58,6 +64,7 @@ class TicketTable:
         self.table.on("row-click", lambda e: ui.navigate.to(f"/tickets/{int(e.args[1]['id'])}"))
         self.table.classes("cursor-pointer")
         live.ticket_changed.subscribe(self._on_change)
+        live.message_posted.subscribe(self._on_message)
 
     async def _on_request(self, event: GenericEventArguments) -> None:
         pagination = event.args["pagination"]
@@ -69,10 +76,11 @@ class TicketTable:
         await self.refresh()
 
     async def refresh(self) -> None:
-        result = await self.page.call(queue.list_tickets, self.query)
-        if result is FAILED:
+        loaded = await self.page.call(self._load)
+        if loaded is FAILED:
             return
-        self.table.rows = [self._row(item) for item in result.items]
+        result, unread = loaded
+        self.table.rows = [self._row(item, unread.get(item.id, 0)) for item in result.items]
         self.table.pagination = {
             "page": result.page,
             "rowsPerPage": result.per_page,
@@ -84,8 +92,13 @@ class TicketTable:
         for callback in self.on_refreshed:
             await callback()
 
-    def _row(self, item: queue.QueueRow) -> dict:
+    def _load(self, actor: User) -> tuple[queue.QueuePage, dict[int, int]]:
+        result = queue.list_tickets(actor, self.query)
+        return result, chat.unread_counts(actor, [item.id for item in result.items])
+
+    def _row(self, item: queue.QueueRow, unread: int) -> dict:
         return {
+            "unread": unread,
             "id": item.id,
             "title": item.title,
             "status_label": status_label(item.status),
@@ -98,9 +111,15 @@ class TicketTable:
             "updated": ago(item.updated_at),
         }
 
+    async def _on_message(self, message: MessagePosted) -> None:
+        if self.page.user.is_technician or (message.requester_id == self.page.user.id and not message.internal):
+            await self._refresh_soon()
+
     async def _on_change(self, event: TicketChanged) -> None:
-        if not self.page.user.is_technician and event.requester_id != self.page.user.id:
-            return
+        if self.page.user.is_technician or event.requester_id == self.page.user.id:
+            await self._refresh_soon()
+
+    async def _refresh_soon(self) -> None:
         if self._refresh_scheduled:
             return
         self._refresh_scheduled = True

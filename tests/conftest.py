@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url
 
-from helpdesk import auth, db, events, security, users
+from helpdesk import auth, chat, db, events, presence, security, users
 from helpdesk.config import get_settings
 from models import Role, User
 
 PASSWORD = "correct horse battery"
 POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
+TEMPLATE_DB = f"helpdesk_template_{os.getpid()}"
 _numbers = itertools.count()
 
 
@@ -62,9 +63,9 @@ def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch, database: str | N
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("template")
     if POSTGRES:
-        _postgres_admin("DROP DATABASE IF EXISTS helpdesk_template WITH (FORCE)", "CREATE DATABASE helpdesk_template")
+        _postgres_admin(f"CREATE DATABASE {TEMPLATE_DB}")
     with pytest.MonkeyPatch.context() as mp:
-        _point_at(path, mp, "helpdesk_template" if POSTGRES else None)
+        _point_at(path, mp, TEMPLATE_DB if POSTGRES else None)
         db.init()
         db.migrate()
         users.create_unchecked("anna@example.com", "Anna Employee", PASSWORD, Role.employee)
@@ -77,6 +78,8 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     get_settings.cache_clear()
     security.signing_key.cache_clear()
     yield path
+    if POSTGRES:
+        _postgres_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
 
 
 @pytest.fixture(autouse=True)
@@ -85,10 +88,12 @@ def data_dir(template_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     shutil.copytree(template_dir, path)
     database = f"helpdesk_test_{os.getpid()}_{next(_numbers)}" if POSTGRES else None
     if database:
-        _postgres_admin(f"CREATE DATABASE {database} TEMPLATE helpdesk_template")
+        _postgres_admin(f"CREATE DATABASE {database} TEMPLATE {TEMPLATE_DB}")
     _point_at(path, monkeypatch, database)
     db.init()
     auth.reset_throttle()
+    chat.reset_rate_limit()
+    presence.reset()
     yield path
     db.engine().dispose()
     events._subscribers.clear()

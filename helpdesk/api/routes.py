@@ -5,10 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from helpdesk import auth, queue, tickets, users
+from helpdesk import auth, chat, queue, tickets, users
 from helpdesk.api.deps import CurrentUser, ItemId
 from helpdesk.api.schemas import (
+    AttachmentPublic,
     ErrorBody,
+    MessageCreate,
+    MessagePublic,
     TicketCreate,
     TicketPage,
     TicketPublic,
@@ -23,6 +26,7 @@ from helpdesk.api.schemas import (
     UserUpdate,
 )
 from helpdesk.errors import InvalidInput, NotAuthenticated
+from helpdesk.events import MessagePosted
 from helpdesk.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
 from helpdesk.tickets import UNSET, Changes
 from models import Category, Priority, Status, User
@@ -182,3 +186,32 @@ def ticket_events(ticket_id: ItemId, actor: CurrentUser) -> list[TimelineEvent]:
         )
         for e in tickets.timeline(actor, ticket_id)
     ]
+
+
+def _message(m: MessagePosted) -> MessagePublic:
+    return MessagePublic(
+        id=m.id,
+        author=UserRef(id=m.author_id, name=m.author_name),
+        body=m.body,
+        internal=m.internal,
+        created_at=m.created_at,
+        attachments=[
+            AttachmentPublic(
+                id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, url=f"/attachments/{a.id}"
+            )
+            for a in m.attachments
+        ],
+    )
+
+
+@router.get("/tickets/{ticket_id}/messages", tags=["chat"], summary="The ticket's chat, oldest first")
+def list_messages(
+    ticket_id: ItemId, actor: CurrentUser, after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0
+) -> list[MessagePublic]:
+    """Internal notes are listed to technicians only."""
+    return [_message(m) for m in chat.history(actor, ticket_id, after_id)]
+
+
+@router.post("/tickets/{ticket_id}/messages", tags=["chat"], status_code=201, responses={429: {"model": ErrorBody}})
+def post_message(ticket_id: ItemId, body: MessageCreate, actor: CurrentUser) -> MessagePublic:
+    return _message(chat.post(actor, ticket_id, body.body, body.internal))

@@ -2,7 +2,7 @@
 name their fields explicitly, so no hash, token version or internal column can leak."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +10,7 @@ from helpdesk.queue import PER_PAGE_MAX
 from helpdesk.security import PASSWORD_MAX, PASSWORD_MIN
 from helpdesk.users import EMAIL_PATTERN
 from models import Category, Priority, Role, Status, TicketEventKind
+from models.message import BODY_MAX_DEFAULT
 from models.ticket import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN
 from models.user import EMAIL_MAX, NAME_MAX
 
@@ -115,5 +116,29 @@ class TimelineEvent(BaseModel):
     created_at: datetime
 
 
+class MessageCreate(Strict):
+    body: str = Field(min_length=1, max_length=BODY_MAX_DEFAULT)
+    internal: bool = Field(False, description="an internal note, for technicians only")
+
+
+class AttachmentPublic(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessagePublic(BaseModel):
+    id: int
+    author: UserRef
+    body: str
+    internal: bool
+    created_at: datetime
+    attachments: list[AttachmentPublic]
+
+
 class ErrorBody(BaseModel):
-    detail: str
+    detail: str | list[dict[str, Any]] = Field(
+        description="what went wrong, in the caller's language; for a malformed request, FastAPI's list of field errors"
+    )

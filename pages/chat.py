@@ -1,0 +1,243 @@
+"""The chat panel of a ticket page: live messages, internal notes, files, presence, typing, seen.
+
+A new message is one element appended to the list, never a rebuild. Messages are keyed by id,
+so a message that arrives twice (event and catch-up) is shown once, and one that arrives out of
+order is moved into place.
+"""
+
+import asyncio
+import html
+import re
+
+import nh3
+from nicegui import ui
+from nicegui.events import UploadEventArguments
+
+from helpdesk import chat, presence
+from helpdesk.config import get_settings
+from helpdesk.events import MessagePosted, MessagesSeen, PresenceChanged, Typing
+from pages import live
+from pages.i18n import _, when
+from pages.session import FAILED, PageSession
+from pages.theme import MUTED
+
+TYPING_SHOWN_FOR = 3.0
+SEEN_DEBOUNCE = 1.0
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+# Pasting an image anywhere on the page uploads it through the chat's (hidden) uploader.
+_PASTE_SCRIPT = """
+document.addEventListener('paste', (event) => {
+  const files = [...(event.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
+  const uploader = document.querySelector('.chat-uploader');
+  if (!files.length || !uploader) return;
+  event.preventDefault();
+  getElement(uploader.id.replace('c', '')).$refs.qRef.addFiles(files);
+});
+"""
+
+
+def render_body(body: str) -> str:
+    """Plain text to safe HTML: escaped, line breaks kept, http(s) links clickable, then sanitized."""
+    parts, position = [], 0
+    for match in _URL.finditer(body):
+        url = html.escape(match.group(0))
+        parts += [html.escape(body[position : match.start()]), f'<a href="{url}" target="_blank">{url}</a>']
+        position = match.end()
+    parts.append(html.escape(body[position:]))
+    return nh3.clean(
+        "".join(parts).replace("\n", "<br>"),
+        tags={"a", "br"},
+        attributes={"a": {"href", "target"}},
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+class ChatPanel:
+    def __init__(self, page: PageSession, ticket_id: int, requester_id: int) -> None:
+        self.page = page
+        self.ticket_id = ticket_id
+        self.requester_id = requester_id
+        self.is_technician = page.user.is_technician
+        self.shown: dict[int, ui.chat_message] = {}
+        self.order: list[int] = []
+        self.seen_up_to = 0
+        self._seen_pending = False
+        self._typing_clear: asyncio.TimerHandle | None = None
+        with ui.card().classes("w-full gap-2").mark("chat"):
+            with ui.row().classes("w-full items-center justify-between"):
+                ui.label(_("Conversation")).classes("text-sm font-bold text-grey-7")
+                self.presence = ui.label().classes(MUTED).mark("presence")
+            self.log = ui.column().classes("w-full gap-0 max-h-[28rem] overflow-y-auto").mark("messages")
+            self.empty = ui.label(_("No messages yet.")).classes(MUTED)
+            self.typing = ui.label().classes(MUTED + " italic h-5").mark("typing")
+            with ui.row().classes("w-full items-end gap-2 no-wrap"):
+                self.input = (
+                    ui.textarea(placeholder=_("Write a message…"))
+                    .props(f"outlined dense autogrow maxlength={get_settings().chat_max_length}")
+                    .classes("grow")
+                    .mark("chat-input")
+                )
+                self.uploader = ui.upload(
+                    auto_upload=True, on_upload=self._upload, max_file_size=get_settings().attachment_max_bytes
+                )
+                self.uploader.props('accept="image/*,.pdf,.txt,.log,.csv,.json,.xml,.ini,.conf,.cfg,.yaml,.yml,.md"')
+                self.uploader.classes("chat-uploader hidden").mark("chat-upload")
+                self.uploader.on_rejected(lambda: ui.notify(_("This file is too large."), type="negative"))
+                ui.button(icon="attach_file", on_click=lambda: self.uploader.run_method("pickFiles")).props(
+                    "flat round"
+                ).tooltip(_("Attach a file or paste a screenshot"))
+                ui.button(icon="send", on_click=self.send).props("round").mark("chat-send").tooltip(_("Send"))
+            self.note = (
+                ui.switch(_("Internal note (technicians only)")).mark("chat-note") if self.is_technician else None
+            )
+        self.input.on("keydown.enter.exact.prevent", self.send)
+        self.input.on("keydown", self._typed, throttle=2.0, leading_events=True, trailing_events=False)
+        ui.add_body_html(f"<script>{_PASTE_SCRIPT}</script>")
+        live.message_posted.subscribe(self._on_message)
+        live.messages_seen.subscribe(self._on_seen)
+        live.typing.subscribe(self._on_typing)
+        live.presence_changed.subscribe(self._on_presence)
+
+    # --- showing messages ---------------------------------------------------------------------
+
+    def show(self, message: MessagePosted) -> None:
+        if message.id in self.shown or (message.internal and not self.is_technician):
+            return
+        mine = message.author_id == self.page.user.id
+        note = _("internal note")
+        name = f"{message.author_name} · {note}" if message.internal else message.author_name
+        with self.log:
+            bubble = ui.chat_message(
+                render_body(message.body) if message.body else [],
+                name=name,
+                stamp=self._stamp(message, mine),
+                sent=mine,
+                text_html=True,
+                sanitize=False,  # already sanitized on the server by render_body
+            ).classes("w-full")
+            if message.internal:
+                bubble.props('bg-color="amber-2"')
+            with bubble:
+                for file in message.attachments:
+                    url = f"/attachments/{file.id}"
+                    with ui.link(target=url, new_tab=True).classes("block"):
+                        if file.has_thumbnail:
+                            ui.image(f"{url}/thumb").classes("w-48 rounded").props("fit=contain")
+                        else:
+                            ui.label(f"📎 {file.filename} ({_size(file.size)})")
+        self.shown[message.id] = bubble
+        position = sum(1 for shown_id in self.order if shown_id < message.id)
+        self.order.insert(position, message.id)
+        if position != len(self.order) - 1:
+            bubble.move(self.log, target_index=position)
+        self.empty.set_visibility(False)
+
+    def _stamp(self, message: MessagePosted, mine: bool) -> str:
+        stamp, seen = when(message.created_at), _("Seen")
+        return f"{stamp} · {seen}" if mine and message.id <= self.seen_up_to else stamp
+
+    def show_all(self, messages: list[MessagePosted], seen_up_to: int) -> None:
+        self.seen_up_to = seen_up_to
+        for message in messages:
+            self.show(message)
+        self.empty.set_visibility(not self.order)
+
+    async def catch_up(self) -> None:
+        """After a reconnect: whatever was saved meanwhile, from the database, without doubles."""
+        after = self.order[-1] if self.order else 0
+        result = await self.page.call(chat.history, self.ticket_id, after)
+        if result is not FAILED:
+            for message in result:
+                self.show(message)
+            self._schedule_seen()
+
+    # --- live events ----------------------------------------------------------------------------
+
+    async def _on_message(self, message: MessagePosted) -> None:
+        if message.ticket_id != self.ticket_id or self.log.is_deleted:
+            return
+        self.show(message)
+        if message.author_id != self.page.user.id:
+            self.typing.set_text("")
+            self._schedule_seen()
+
+    def _schedule_seen(self) -> None:
+        if not self._seen_pending and self.order:
+            self._seen_pending = True
+            asyncio.get_running_loop().call_later(SEEN_DEBOUNCE, lambda: asyncio.ensure_future(self._mark_seen()))
+
+    async def _mark_seen(self) -> None:
+        self._seen_pending = False
+        if not self.log.is_deleted and self.order:
+            await asyncio.to_thread(self._mark_seen_now, self.order[-1])
+
+    def _mark_seen_now(self, message_id: int) -> None:
+        try:
+            chat.mark_seen(self.page.user, self.ticket_id, message_id)
+        except Exception:  # a revoked session: the revocation event takes the page away
+            return
+
+    def _on_seen(self, event: MessagesSeen) -> None:
+        if event.ticket_id != self.ticket_id or self.log.is_deleted:
+            return
+        other_side = (
+            event.is_technician if self.page.user.id == self.requester_id else event.user_id == self.requester_id
+        )
+        if not other_side or event.last_read_id <= self.seen_up_to:
+            return
+        previous, self.seen_up_to = self.seen_up_to, event.last_read_id
+        for message_id in self.order:
+            bubble = self.shown[message_id]
+            if previous < message_id <= self.seen_up_to and bubble.props.get("sent"):
+                seen = _("Seen")
+                bubble.props(f'stamp="{bubble.props["stamp"]} · {seen}"')
+
+    def _on_typing(self, event: Typing) -> None:
+        if event.ticket_id != self.ticket_id or event.user_id == self.page.user.id or self.log.is_deleted:
+            return
+        if event.internal and not self.is_technician:
+            return
+        self.typing.set_text(_("{name} is typing…", name=event.user_name))
+        if self._typing_clear is not None:
+            self._typing_clear.cancel()
+        self._typing_clear = asyncio.get_running_loop().call_later(TYPING_SHOWN_FOR, lambda: self.typing.set_text(""))
+
+    def _on_presence(self, event: PresenceChanged) -> None:
+        if event.ticket_id == self.ticket_id and not self.log.is_deleted:
+            self.show_presence(event.viewers)
+
+    def show_presence(self, viewers: tuple[tuple[int, str, bool], ...]) -> None:
+        others = [name for user_id, name, _tech in viewers if user_id != self.page.user.id]
+        self.presence.set_text(_("Also here: {names}", names=", ".join(others)) if others else "")
+
+    # --- sending --------------------------------------------------------------------------------
+
+    def _internal(self) -> bool:
+        return bool(self.note and self.note.value)
+
+    async def send(self) -> None:
+        text = self.input.value or ""
+        if not text.strip():
+            ui.notify(_("Write a message first."), type="warning")
+            return
+        result = await self.page.call(chat.post, self.ticket_id, text, self._internal())
+        if result is not FAILED:
+            self.input.value = ""
+            self.show(result)
+
+    async def _upload(self, event: UploadEventArguments) -> None:
+        data = await event.file.read()
+        upload = chat.Upload(event.file.name, data)
+        result = await self.page.call(chat.post, self.ticket_id, self.input.value or "", self._internal(), upload)
+        self.uploader.reset()
+        if result is not FAILED:
+            self.input.value = ""
+            self.show(result)
+
+    def _typed(self) -> None:
+        presence.typing(self.page.user, self.ticket_id, self._internal())
