@@ -160,7 +160,8 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
         if first_response:
             ticket.first_response_at = now
             session.add(ticket)
-        _mark_read(session, actor.id, ticket_id, message.id)
+        # Writing a message means having read everything before it: the other side learns that too.
+        read_moved = _mark_read(session, actor.id, ticket_id, message.id)
         posted = MessagePosted(
             id=message.id,
             ticket_id=ticket_id,
@@ -175,6 +176,8 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
             attachments=infos,
         )
     events.publish(posted)
+    if read_moved:
+        events.publish(events.MessagesSeen(ticket_id, actor.id, actor.name, actor.role == Role.technician, message.id))
     if first_response:
         events.publish(events.TicketChanged(ticket_id, ticket.requester_id, ticket.assignee_id))
     return posted

@@ -15,6 +15,7 @@ from nicegui.events import UploadEventArguments
 
 from helpdesk import chat, presence
 from helpdesk.config import get_settings
+from helpdesk.errors import HelpdeskError
 from helpdesk.events import MessagePosted, MessagesSeen, PresenceChanged, Typing
 from pages import live
 from pages.i18n import _, when
@@ -31,7 +32,7 @@ document.addEventListener('paste', (event) => {
   const uploader = document.querySelector('.chat-uploader');
   if (!files.length || !uploader) return;
   event.preventDefault();
-  getElement(uploader.id.replace('c', '')).$refs.qRef.addFiles(files);
+  getElement(uploader).$refs.qRef.addFiles(files);
 });
 """
 
@@ -64,6 +65,7 @@ class ChatPanel:
         self.requester_id = requester_id
         self.is_technician = page.user.is_technician
         self.shown: dict[int, ui.chat_message] = {}
+        self.receipts: set[int] = set()  # my public messages: the ones that can show "Seen"
         self.order: list[int] = []
         self.seen_up_to = 0
         self._seen_pending = False
@@ -72,7 +74,9 @@ class ChatPanel:
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label(_("Conversation")).classes("text-sm font-bold text-grey-7")
                 self.presence = ui.label().classes(MUTED).mark("presence")
-            self.log = ui.column().classes("w-full gap-0 max-h-[28rem] overflow-y-auto").mark("messages")
+            # A reversed flex box keeps the scroll pinned to the newest message, with no script.
+            with ui.element("div").classes("w-full max-h-[28rem] overflow-y-auto flex flex-col-reverse"):
+                self.log = ui.column().classes("w-full gap-0").mark("messages")
             self.empty = ui.label(_("No messages yet.")).classes(MUTED)
             self.typing = ui.label().classes(MUTED + " italic h-5").mark("typing")
             with ui.row().classes("w-full items-end gap-2 no-wrap"):
@@ -131,6 +135,8 @@ class ChatPanel:
                         else:
                             ui.label(f"📎 {file.filename} ({_size(file.size)})")
         self.shown[message.id] = bubble
+        if mine and not message.internal:
+            self.receipts.add(message.id)
         position = sum(1 for shown_id in self.order if shown_id < message.id)
         self.order.insert(position, message.id)
         if position != len(self.order) - 1:
@@ -139,7 +145,8 @@ class ChatPanel:
 
     def _stamp(self, message: MessagePosted, mine: bool) -> str:
         stamp, seen = when(message.created_at), _("Seen")
-        return f"{stamp} · {seen}" if mine and message.id <= self.seen_up_to else stamp
+        receipt = mine and not message.internal and message.id <= self.seen_up_to  # notes are never "seen"
+        return f"{stamp} · {seen}" if receipt else stamp
 
     def show_all(self, messages: list[MessagePosted], seen_up_to: int) -> None:
         self.seen_up_to = seen_up_to
@@ -179,7 +186,7 @@ class ChatPanel:
     def _mark_seen_now(self, message_id: int) -> None:
         try:
             chat.mark_seen(self.page.user, self.ticket_id, message_id)
-        except Exception:  # a revoked session: the revocation event takes the page away
+        except HelpdeskError:  # a revoked session: the revocation event takes the page away
             return
 
     def _on_seen(self, event: MessagesSeen) -> None:
@@ -193,7 +200,7 @@ class ChatPanel:
         previous, self.seen_up_to = self.seen_up_to, event.last_read_id
         for message_id in self.order:
             bubble = self.shown[message_id]
-            if previous < message_id <= self.seen_up_to and bubble.props.get("sent"):
+            if previous < message_id <= self.seen_up_to and message_id in self.receipts:
                 seen = _("Seen")
                 bubble.props(f'stamp="{bubble.props["stamp"]} · {seen}"')
 
@@ -225,10 +232,14 @@ class ChatPanel:
         if not text.strip():
             ui.notify(_("Write a message first."), type="warning")
             return
+        # Cleared at once, so text typed while this one travels is not wiped when it lands.
+        self.input.value = ""
         result = await self.page.call(chat.post, self.ticket_id, text, self._internal())
-        if result is not FAILED:
-            self.input.value = ""
-            self.show(result)
+        if result is FAILED:
+            if not self.input.value:
+                self.input.value = text  # nothing is lost
+            return
+        self.show(result)
 
     async def _upload(self, event: UploadEventArguments) -> None:
         data = await event.file.read()

@@ -31,6 +31,8 @@ def test_messages_are_saved_then_published_in_order(people: People, ticket_id: i
     assert first.body == "Hello?" and second.id > first.id
     posted = [e for e in seen if isinstance(e, events.MessagePosted)]
     assert [e.id for e in posted] == [first.id, second.id]
+    # Replying means having read what came before: the other side is told.
+    assert events.MessagesSeen(ticket_id, people.technician.id, "Tom Technician", True, second.id) in seen
     assert [m.body for m in chat.history(people.employee_a, ticket_id)] == ["Hello?", "On it."]
     assert [m.id for m in chat.history(people.employee_a, ticket_id, after_id=first.id)] == [second.id]
 

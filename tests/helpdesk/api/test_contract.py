@@ -146,3 +146,24 @@ async def test_openapi_documents_the_limits(api: Api) -> None:
     assert per_page["schema"]["maximum"] == 100
     assert (await api.http.get("/docs")).status_code == 200
     assert not any(path.startswith("/_nicegui") or path == "/" for path in schema["paths"])
+
+
+async def test_messages_round_trip_and_notes_stay_internal(api: Api, people: People) -> None:
+    ticket_id = tickets.create(people.employee_a, "Printer", "Jams.", Priority.normal, Category.hardware).id
+    mine = await api.call("POST", f"/tickets/{ticket_id}/messages", "employee_a", {"body": "Any news?"})
+    assert mine.status_code == 201 and mine.json()["author"]["name"] == "Anna Employee"
+    note = await api.call(
+        "POST", f"/tickets/{ticket_id}/messages", "technician", {"body": "VIP user", "internal": True}
+    )
+    reply = await api.call("POST", f"/tickets/{ticket_id}/messages", "technician", {"body": "Coming."})
+    as_employee = (await api.call("GET", f"/tickets/{ticket_id}/messages", "employee_a")).json()
+    assert [m["body"] for m in as_employee] == ["Any news?", "Coming."]
+    assert "VIP user" not in (await api.call("GET", f"/tickets/{ticket_id}/messages", "employee_a")).text
+    as_technician = (await api.call("GET", f"/tickets/{ticket_id}/messages", "technician")).json()
+    assert [m["id"] for m in as_technician] == [mine.json()["id"], note.json()["id"], reply.json()["id"]]
+    since = (await api.call("GET", f"/tickets/{ticket_id}/messages?after_id={note.json()['id']}", "technician")).json()
+    assert [m["body"] for m in since] == ["Coming."]
+    ticket = (await api.call("GET", f"/tickets/{ticket_id}", "employee_a")).json()
+    assert ticket["first_response_at"] == reply.json()["created_at"]
+    empty = await api.call("POST", f"/tickets/{ticket_id}/messages", "employee_a", {"body": "   "})
+    assert empty.status_code == 422 and empty.json()["detail"] == "Write a message first."

@@ -41,6 +41,14 @@ MATRIX = {
     "reopen ticket": ("PATCH", "/tickets/{ticket}", {"status": "open"}, {A: 200, B: 404, T: 200, ADMIN: 200}),
     "take ticket": ("POST", "/tickets/{ticket}/take", None, {A: 403, B: 404, T: 200, ADMIN: 200}),
     "timeline": ("GET", "/tickets/{ticket}/events", None, {A: 200, B: 404, T: 200, ADMIN: 200}),
+    "list messages": ("GET", "/tickets/{ticket}/messages", None, {A: 200, B: 404, T: 200, ADMIN: 200}),
+    "post message": ("POST", "/tickets/{ticket}/messages", {"body": "Hello"}, {A: 201, B: 404, T: 201, ADMIN: 201}),
+    "post internal note": (
+        "POST",
+        "/tickets/{ticket}/messages",
+        {"body": "Note", "internal": True},
+        {A: 403, B: 404, T: 201, ADMIN: 201},
+    ),
 }
 FORBIDDEN_WORDS = ("password_hash", "token_version", "$argon2")
 
