@@ -8,6 +8,7 @@ published event is flagged so that subscribers drop it for employees.
 import io
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def attachments_dir() -> Path:
 
 def reset_rate_limit() -> None:
     _storage.reset()
+    with _pending_lock:
+        _pending_seen.clear()
 
 
 def _ticket_for(session: Session, actor: User, ticket_id: int) -> Ticket:
@@ -246,6 +249,48 @@ def mark_seen(actor: User, ticket_id: int, message_id: int) -> None:
         changed = _mark_read(session, actor.id, ticket_id, message_id)
     if changed:
         events.publish(events.MessagesSeen(ticket_id, actor.id, actor.name, actor.role == Role.technician, message_id))
+
+
+_pending_seen: dict[tuple[int, int], tuple[User, int]] = {}
+_pending_lock = threading.Lock()
+
+
+def queue_seen(actor: User, ticket_id: int, message_id: int) -> None:
+    """Like `mark_seen`, batched: open pages report what they show; `flush_seen` writes it all
+    in one transaction, so a thousand viewers do not mean a thousand write transactions."""
+    with _pending_lock:
+        current = _pending_seen.get((actor.id, ticket_id))
+        if current is None or message_id > current[1]:
+            _pending_seen[(actor.id, ticket_id)] = (actor, message_id)
+
+
+def flush_seen() -> int:
+    """Write the queued read markers; publish the ones that moved. Returns how many moved."""
+    with _pending_lock:
+        batch = dict(_pending_seen)
+        _pending_seen.clear()
+    if not batch:
+        return 0
+    moved = []
+    with db.write_session() as session:
+        users = {u.id: u for u in session.exec(select(User).where(User.id.in_({k[0] for k in batch})))}
+        tickets = {t.id: t for t in session.exec(select(Ticket).where(Ticket.id.in_({k[1] for k in batch})))}
+        for (user_id, ticket_id), (actor, message_id) in batch.items():
+            user, ticket = users.get(user_id), tickets.get(ticket_id)
+            allowed = (
+                user is not None
+                and user.is_active
+                and user.token_version == actor.token_version
+                and ticket is not None
+                and can_view(user, ticket)
+            )
+            if allowed and _mark_read(session, user_id, ticket_id, message_id):
+                moved.append(
+                    events.MessagesSeen(ticket_id, user.id, user.name, user.role == Role.technician, message_id)
+                )
+    for event in moved:
+        events.publish(event)
+    return len(moved)
 
 
 def seen_by_other_side(actor: User, ticket_id: int) -> int:

@@ -15,7 +15,6 @@ from nicegui.events import UploadEventArguments
 
 from helpdesk import chat, presence
 from helpdesk.config import get_settings
-from helpdesk.errors import HelpdeskError
 from helpdesk.events import MessagePosted, MessagesSeen, PresenceChanged, Typing
 from pages import live
 from pages.i18n import _, when
@@ -23,7 +22,6 @@ from pages.session import FAILED, PageSession
 from pages.theme import MUTED
 
 TYPING_SHOWN_FOR = 3.0
-SEEN_DEBOUNCE = 1.0
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 # Pasting an image anywhere on the page uploads it through the chat's (hidden) uploader.
 _PASTE_SCRIPT = """
@@ -68,7 +66,6 @@ class ChatPanel:
         self.receipts: set[int] = set()  # my public messages: the ones that can show "Seen"
         self.order: list[int] = []
         self.seen_up_to = 0
-        self._seen_pending = False
         self._typing_clear: asyncio.TimerHandle | None = None
         with ui.card().classes("w-full gap-2").mark("chat"):
             with ui.row().classes("w-full items-center justify-between"):
@@ -102,10 +99,7 @@ class ChatPanel:
         self.input.on("keydown.enter.exact.prevent", self.send)
         self.input.on("keydown", self._typed, throttle=2.0, leading_events=True, trailing_events=False)
         ui.add_body_html(f"<script>{_PASTE_SCRIPT}</script>")
-        live.message_posted.subscribe(self._on_message)
-        live.messages_seen.subscribe(self._on_seen)
-        live.typing.subscribe(self._on_typing)
-        live.presence_changed.subscribe(self._on_presence)
+        live.by_ticket.add(ticket_id, self.log, self._on_event)
 
     # --- showing messages ---------------------------------------------------------------------
 
@@ -165,33 +159,28 @@ class ChatPanel:
 
     # --- live events ----------------------------------------------------------------------------
 
-    async def _on_message(self, message: MessagePosted) -> None:
-        if message.ticket_id != self.ticket_id or self.log.is_deleted:
-            return
+    def _on_event(self, event: object) -> None:
+        match event:
+            case MessagePosted():
+                self._on_message(event)
+            case MessagesSeen():
+                self._on_seen(event)
+            case Typing():
+                self._on_typing(event)
+            case PresenceChanged():
+                self.show_presence(event.viewers)
+
+    def _on_message(self, message: MessagePosted) -> None:
         self.show(message)
         if message.author_id != self.page.user.id:
             self.typing.set_text("")
             self._schedule_seen()
 
     def _schedule_seen(self) -> None:
-        if not self._seen_pending and self.order:
-            self._seen_pending = True
-            asyncio.get_running_loop().call_later(SEEN_DEBOUNCE, lambda: asyncio.ensure_future(self._mark_seen()))
-
-    async def _mark_seen(self) -> None:
-        self._seen_pending = False
-        if not self.log.is_deleted and self.order:
-            await asyncio.to_thread(self._mark_seen_now, self.order[-1])
-
-    def _mark_seen_now(self, message_id: int) -> None:
-        try:
-            chat.mark_seen(self.page.user, self.ticket_id, message_id)
-        except HelpdeskError:  # a revoked session: the revocation event takes the page away
-            return
+        if self.order:
+            chat.queue_seen(self.page.user, self.ticket_id, self.order[-1])  # written by the next flush
 
     def _on_seen(self, event: MessagesSeen) -> None:
-        if event.ticket_id != self.ticket_id or self.log.is_deleted:
-            return
         other_side = (
             event.is_technician if self.page.user.id == self.requester_id else event.user_id == self.requester_id
         )
@@ -205,18 +194,12 @@ class ChatPanel:
                 bubble.props(f'stamp="{bubble.props["stamp"]} · {seen}"')
 
     def _on_typing(self, event: Typing) -> None:
-        if event.ticket_id != self.ticket_id or event.user_id == self.page.user.id or self.log.is_deleted:
-            return
-        if event.internal and not self.is_technician:
+        if event.user_id == self.page.user.id or (event.internal and not self.is_technician):
             return
         self.typing.set_text(_("{name} is typing…", name=event.user_name))
         if self._typing_clear is not None:
             self._typing_clear.cancel()
         self._typing_clear = asyncio.get_running_loop().call_later(TYPING_SHOWN_FOR, lambda: self.typing.set_text(""))
-
-    def _on_presence(self, event: PresenceChanged) -> None:
-        if event.ticket_id == self.ticket_id and not self.log.is_deleted:
-            self.show_presence(event.viewers)
 
     def show_presence(self, viewers: tuple[tuple[int, str, bool], ...]) -> None:
         others = [name for user_id, name, _tech in viewers if user_id != self.page.user.id]

@@ -20,7 +20,7 @@ class MessageNotifier:
         self.client = ui.context.client
         # Not a ui.timer: a timer waits for the connection, which makes NiceGUI send the page early.
         background_tasks.create(self._load(), name="unread total")
-        live.message_posted.subscribe(self._on_message)
+        live.by_user.add(page.user.id, ui.context.client.layout, self._on_message)
 
     async def _load(self) -> None:
         try:
@@ -38,8 +38,12 @@ class MessageNotifier:
             return False
         return message.assignee_id == me.id if me.is_technician else message.requester_id == me.id
 
-    def _on_message(self, message: MessagePosted) -> None:
-        if message.ticket_id == self.ticket_id or not self.concerns_me(message):
+    def _on_message(self, message: object) -> None:
+        if (
+            not isinstance(message, MessagePosted)
+            or message.ticket_id == self.ticket_id
+            or not self.concerns_me(message)
+        ):
             return
         self.unread += 1
         self._show()

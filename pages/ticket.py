@@ -216,8 +216,8 @@ class TicketScreen:
         self.show(view)
         self.append_timeline(entries)
 
-    async def on_change(self, event: TicketChanged) -> None:
-        if event.ticket_id == self.ticket_id and not self.title.is_deleted:
+    async def on_change(self, event: object) -> None:
+        if isinstance(event, TicketChanged):
             await self.reload()
 
     async def _take(self) -> None:
@@ -320,7 +320,7 @@ async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | No
     with frame(page, f"#{ticket_id_} {loaded.view.ticket.title}", ticket_id=ticket_id_):
         screen = TicketScreen(page, loaded.view, loaded.technicians, loaded.messages, loaded.seen_up_to)
         screen.append_timeline(loaded.timeline)
-    live.ticket_changed.subscribe(screen.on_change)
+    live.by_ticket.add(ticket_id_, screen.title, screen.on_change)
     _track_presence(page, screen.chat)
     return None
 

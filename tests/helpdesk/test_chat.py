@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
-from helpdesk import chat, events, tickets
+from helpdesk import chat, events, tickets, users
 from helpdesk.config import get_settings
 from helpdesk.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from models import Category, Priority
@@ -205,3 +205,28 @@ def test_links_become_clickable() -> None:
     rendered = render_body("See https://intranet.example.com/vpn?a=1&b=2.\nThanks")
     assert '<a href="https://intranet.example.com/vpn?a=1&amp;b=2"' in rendered
     assert 'rel="noopener noreferrer nofollow"' in rendered and "<br>" in rendered
+
+
+def test_queued_read_markers_are_written_in_one_batch(people: People, ticket_id: int) -> None:
+    message = chat.post(people.employee_a, ticket_id, "hello")
+    seen: list[events.Event] = []
+    events.subscribe(seen.append)
+    chat.queue_seen(people.technician, ticket_id, message.id)
+    chat.queue_seen(people.technician, ticket_id, message.id - 1)  # an older report changes nothing
+    chat.queue_seen(people.technician_2, ticket_id, message.id)
+    chat.queue_seen(people.employee_b, ticket_id, message.id)  # not theirs to see: dropped
+    assert chat.unread_counts(people.technician, [ticket_id]) == {ticket_id: 1}  # nothing written yet
+    assert chat.flush_seen() == 2
+    assert chat.unread_counts(people.technician, [ticket_id]) == {}
+    assert {e.user_id for e in seen if isinstance(e, events.MessagesSeen)} == {
+        people.technician.id,
+        people.technician_2.id,
+    }
+    assert chat.flush_seen() == 0
+
+
+def test_a_deactivated_users_queued_marker_is_dropped(people: People, ticket_id: int) -> None:
+    message = chat.post(people.employee_a, ticket_id, "hello")
+    chat.queue_seen(people.technician, ticket_id, message.id)
+    users.update(people.admin, people.technician.id, is_active=False)
+    assert chat.flush_seen() == 0
