@@ -5,7 +5,7 @@ import asyncio
 from nicegui import app, ui
 
 import pages
-from helpdesk import api, db, events, setup
+from helpdesk import api, db, events, memory, setup
 from helpdesk.config import get_settings
 
 settings = get_settings()
@@ -22,6 +22,7 @@ def healthz() -> dict[str, str]:
 
 def _on_startup() -> None:
     events.bind_loop(asyncio.get_running_loop())
+    memory.tune(asyncio.get_running_loop())
     token = setup.new_link_token()
     if token is not None:
         # The one time a secret is printed: the operator needs it to create the first account.
@@ -43,6 +44,8 @@ if __name__ in {"__main__", "__mp_main__"}:
         reload=False,
         show=False,
         show_welcome_message=False,
+        # A page survives a network blip this long (and catches up after): pings every 8 s.
+        reconnect_timeout=10.0,
         fastapi_docs={
             "title": "Helpdesk API",
             "version": "1",

@@ -89,10 +89,14 @@ class ChatPanel:
                 self.uploader.props('accept="image/*,.pdf,.txt,.log,.csv,.json,.xml,.ini,.conf,.cfg,.yaml,.yml,.md"')
                 self.uploader.classes("chat-uploader hidden").mark("chat-upload")
                 self.uploader.on_rejected(lambda: ui.notify(_("This file is too large."), type="negative"))
+                attach = _("Attach a file or paste a screenshot")
                 ui.button(icon="attach_file", on_click=lambda: self.uploader.run_method("pickFiles")).props(
-                    "flat round"
-                ).tooltip(_("Attach a file or paste a screenshot"))
-                ui.button(icon="send", on_click=self.send).props("round").mark("chat-send").tooltip(_("Send"))
+                    f'flat round title="{attach}" aria-label="{attach}"'
+                )
+                send = _("Send")
+                ui.button(icon="send", on_click=self.send).props(f'round title="{send}" aria-label="{send}"').mark(
+                    "chat-send"
+                )
             self.note = (
                 ui.switch(_("Internal note (technicians only)")).mark("chat-note") if self.is_technician else None
             )

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -41,6 +42,15 @@ def _value_label(kind: TicketEventKind, value: str | None) -> str:
     if kind == TicketEventKind.category:
         return category_label(value)
     return value
+
+
+def _rows(*pairs: tuple[str, str]) -> str:
+    """Label/value lines as HTML, every text escaped here on the server."""
+    return "".join(
+        f'<div class="flex justify-between gap-2 no-wrap py-1"><span class="{MUTED}">{escape(label)}</span>'
+        f'<span class="text-right">{escape(value)}</span></div>'
+        for label, value in pairs
+    )
 
 
 def describe(entry: TimelineEntry) -> str:
@@ -92,19 +102,8 @@ class TicketScreen:
                     ui.label(_("Timeline")).classes("text-sm font-bold text-grey-7")
                     self.timeline = ui.column().classes("w-full gap-1").mark("timeline")
             with ui.card().classes("w-80 max-md:w-full gap-2"):
-                self.details = {}
-                for key, label in (
-                    ("requester", _("Requester")),
-                    ("assignee", _("Assignee")),
-                    ("category", _("Category")),
-                    ("created", _("Created")),
-                    ("updated", _("Last update")),
-                    ("first_response", _("First response")),
-                    ("resolved", _("Resolved")),
-                ):
-                    with ui.row().classes("w-full justify-between no-wrap"):
-                        ui.label(label).classes(MUTED)
-                        self.details[key] = ui.label().classes("text-right").mark(f"detail-{key}")
+                # One element for the whole block: every element costs memory on every open page.
+                self.details = ui.html("", sanitize=False).classes("w-full").mark("details")
                 ui.separator()
                 if is_tech:
                     self._technician_actions(technicians)
@@ -166,16 +165,17 @@ class TicketScreen:
         self.priority.set_text(priority_label(t.priority))
         self.priority.props(f"color={PRIORITY_COLOR[t.priority]}")
         self.description.set_text(t.description)
-        for key, text in (
-            ("requester", view.requester_name),
-            ("assignee", view.assignee_name or _("Nobody")),
-            ("category", category_label(t.category)),
-            ("created", when(t.created_at)),
-            ("updated", ago(t.updated_at)),
-            ("first_response", when(t.first_response_at)),
-            ("resolved", when(t.resolved_at)),
-        ):
-            self.details[key].set_text(text)
+        self.details.set_content(
+            _rows(
+                (_("Requester"), view.requester_name),
+                (_("Assignee"), view.assignee_name or _("Nobody")),
+                (_("Category"), category_label(t.category)),
+                (_("Created"), when(t.created_at)),
+                (_("Last update"), ago(t.updated_at)),
+                (_("First response"), when(t.first_response_at)),
+                (_("Resolved"), when(t.resolved_at)),
+            )
+        )
         resolved = t.status == Status.resolved
         self.reopen.set_visibility(resolved)
         if self.page.user.is_technician:
@@ -196,10 +196,12 @@ class TicketScreen:
             for entry in entries:
                 if entry.id <= self.last_event_id:
                     continue
-                with ui.row().classes("w-full items-baseline gap-2 no-wrap"):
-                    ui.icon("circle", size="8px").classes("text-primary")
-                    ui.label(describe(entry)).classes("grow")
-                    ui.label(when(entry.created_at)).classes(MUTED + " whitespace-nowrap")
+                ui.html(
+                    f'<div class="flex items-baseline gap-2 no-wrap"><span class="text-primary">●</span>'
+                    f'<span class="grow">{escape(describe(entry))}</span>'
+                    f'<span class="{MUTED} whitespace-nowrap">{escape(when(entry.created_at))}</span></div>',
+                    sanitize=False,
+                ).classes("w-full")
                 self.last_event_id = entry.id
 
     async def reload(self) -> None:

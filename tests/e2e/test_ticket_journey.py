@@ -93,7 +93,7 @@ def test_login_refuses_bad_credentials_with_a_message(app: App, browser: Browser
 
 def test_admin_creates_an_account_that_can_sign_in(app: App, browser: Browser) -> None:
     admin = sign_in(browser, app, "ada@example.com")
-    admin.get_by_role("button", name="Users").click()
+    admin.get_by_role("link", name="Users").click()
     admin.wait_for_url(app.url + "/admin/users")
     admin.get_by_role("button", name="New user").click()
     dialog = admin.get_by_role("dialog")
@@ -113,3 +113,14 @@ def test_admin_creates_an_account_that_can_sign_in(app: App, browser: Browser) -
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("My tickets").first).to_be_visible()
     context.close()
+
+
+def test_sign_out_link_ends_the_session(app: App, browser: Browser) -> None:
+    page = sign_in(browser, app, "ben@example.com")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "helpdesk_session")["value"]
+    page.get_by_role("link", name="Sign out").click()
+    page.wait_for_url(app.url + "/login")
+    # The old token is refused by the server, not merely forgotten by the browser.
+    page.context.add_cookies([{"name": "helpdesk_session", "value": cookie, "url": app.url}])
+    page.goto(app.url + "/")
+    page.wait_for_url(app.url + "/login")
