@@ -16,6 +16,7 @@ import asyncio
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +49,7 @@ def prepare(data_dir: Path, n_tickets: int, n_technicians: int) -> tuple[list[in
     """Accounts, tickets and tokens, written straight into the app's database before it starts."""
     os.environ["HELPDESK_DATA_DIR"] = str(data_dir)
     from sqlalchemy import insert
+    from sqlmodel import select
 
     from helpdesk import auth, db, security
     from helpdesk.config import get_settings
@@ -58,17 +60,14 @@ def prepare(data_dir: Path, n_tickets: int, n_technicians: int) -> tuple[list[in
     db.init()
     db.migrate()
     one_hash = security.hash_password("bench password")
-    with db.write_session() as session:
-        session.execute(
-            insert(User),
-            [{"email": f"tech{i}@bench.example", "name": f"Tech {i}", "role": Role.technician, "password_hash": one_hash}
-             for i in range(n_technicians)]
-            + [{"email": f"emp{i}@bench.example", "name": f"Employee {i}", "role": Role.employee, "password_hash": one_hash}
-               for i in range(n_tickets)],
-        )  # fmt: skip
-    with db.read_session() as session:
-        from sqlmodel import select
 
+    def account(kind: str, i: int, role: Role) -> dict:
+        return {"email": f"{kind}{i}@bench.example", "name": f"{kind} {i}", "role": role, "password_hash": one_hash}
+
+    with db.write_session() as session:
+        rows = [account("tech", i, Role.technician) for i in range(n_technicians)]
+        session.execute(insert(User), rows + [account("employee", i, Role.employee) for i in range(n_tickets)])
+    with db.read_session() as session:
         people = list(session.exec(select(User).order_by(User.id)))
     technicians, employees = people[:n_technicians], people[n_technicians:]
     with db.write_session() as session:
@@ -178,6 +177,10 @@ async def run_one(n_clients: int, n_tickets: int, rate: float, seconds: float, n
             assert response.status_code == 201, response.text
 
         # On schedule, whatever the previous request's latency (an open-loop load, like real users).
+        if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the load
+            profile = ["py-spy", "record", "-d", str(int(seconds)), "-r", "50", "--format", "raw"]
+            profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid)]
+            subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         start_time = time.perf_counter()
         while time.perf_counter() - start_time < seconds:
             index = seq % n_tickets
@@ -221,20 +224,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     rows = [asyncio.run(run_one(n, args.tickets, args.rate, args.seconds, args.technicians)) for n in args.clients]
+    print(f"\nchat delivery: {args.tickets} tickets, {args.rate:g} messages/s for {args.seconds:g} s, one process\n")
     print(
-        f"\nchat delivery: {args.tickets} tickets, {args.rate:g} messages/s for {args.seconds:g} s, one server process\n"
+        "| clients | connected | dropped | connect s | messages (/s) | deliveries | p50 ms | p95 ms | p99 ms | KB/client |"
     )
-    print(
-        "| clients | connected | dropped | connect s | messages (per s) | deliveries | p50 ms | p95 ms | p99 ms | KB/client | errors |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(
-            f"| {r['clients']} | {r['connected']} | {r['dropped']} | {r['connect_s']:.1f} | {r['messages']} ({r['rate']:.0f}) "
-            f"| {r['delivered']}/{r['expected']} "
-            f"| {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['kb_per_client']:.0f} | {r['server_errors']} |"
-            + (f" ({r['silent_clients']} clients received nothing)" if r["silent_clients"] else "")
-        )
+        cells = [
+            r["clients"],
+            r["connected"],
+            r["dropped"],
+            f"{r['connect_s']:.1f}",
+            f"{r['messages']} ({r['rate']:.0f})",
+        ]
+        cells += [f"{r['delivered']}/{r['expected']}", f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}"]
+        cells += [f"{r['kb_per_client']:.0f}"]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+        if r["server_errors"] or r["silent_clients"]:
+            print(f"  server errors: {r['server_errors']}, clients that received nothing: {r['silent_clients']}")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,14 @@ note it belongs to); anyone else gets a 404, exactly as for a file that does not
 
 from fastapi import Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from nicegui import app, run
+from nicegui import app, run, ui
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 
-from helpdesk import auth, chat
+from helpdesk import auth, chat, i18n
+from helpdesk.config import get_settings
 from helpdesk.errors import HelpdeskError
+from pages.chat import UPLOAD_SCRIPT
 
 
 async def _serve(request: Request, attachment_id: str, thumbnail: bool) -> Response:
@@ -36,6 +40,36 @@ async def thumbnail_route(request: Request, attachment_id: str) -> Response:
     return await _serve(request, attachment_id, thumbnail=True)
 
 
+async def upload_route(request: Request, ticket_id: str) -> Response:
+    """A file sent from the chat panel: the message is saved, then shown live to every viewer."""
+    session = await run.io_bound(auth.try_verify, request.cookies.get(auth.COOKIE))
+    origin = request.headers.get("origin")
+    same_origin = origin is None or origin == f"{request.url.scheme}://{request.headers.get('host')}"
+    if session is None or not same_origin:
+        return JSONResponse({"detail": "Not allowed"}, status_code=403)
+    if not ticket_id.isdigit() or len(ticket_id) > 10:
+        return JSONResponse({"detail": "Not found"}, status_code=404)
+    locale = i18n.negotiate(session.user.language, request.headers.get("accept-language"))
+    limit = get_settings().attachment_max_bytes
+    try:
+        async with request.form(max_files=1, max_fields=2, max_part_size=limit + 1) as form:
+            file = form.get("file")
+            if not isinstance(file, UploadFile):
+                return JSONResponse({"detail": i18n.gettext(locale, "The file is empty.")}, status_code=422)
+            upload = chat.Upload(file.filename or "file", await file.read(limit + 1))
+            internal = form.get("internal") == "true"
+    except MultiPartException:
+        return JSONResponse({"detail": i18n.gettext(locale, "This file is too large.")}, status_code=413)
+    try:
+        posted = await run.io_bound(chat.post, session.user, int(ticket_id), "", internal, upload)
+    except HelpdeskError as error:
+        detail = i18n.gettext(locale, error.message, **error.params)
+        return JSONResponse({"detail": detail}, status_code=error.status_code)
+    return JSONResponse({"id": posted.id}, status_code=201)
+
+
 def register() -> None:
+    app.add_api_route("/tickets/{ticket_id}/attachments", upload_route, methods=["POST"], include_in_schema=False)
+    ui.add_body_html(UPLOAD_SCRIPT, shared=True)
     app.add_api_route("/attachments/{attachment_id}", attachment_route, methods=["GET"], include_in_schema=False)
     app.add_api_route("/attachments/{attachment_id}/thumb", thumbnail_route, methods=["GET"], include_in_schema=False)

@@ -8,10 +8,11 @@ order is moved into place.
 import asyncio
 import html
 import re
+from functools import lru_cache
+from html import escape
 
 import nh3
 from nicegui import ui
-from nicegui.events import UploadEventArguments
 
 from helpdesk import chat, presence
 from helpdesk.config import get_settings
@@ -23,18 +24,39 @@ from pages.theme import MUTED
 
 TYPING_SHOWN_FOR = 3.0
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-# Pasting an image anywhere on the page uploads it through the chat's (hidden) uploader.
-_PASTE_SCRIPT = """
+ACCEPT = "image/*,.pdf,.txt,.log,.csv,.json,.xml,.ini,.conf,.cfg,.yaml,.yml,.md"
+# Files go to POST /tickets/{id}/attachments (one route for every page: NiceGUI's ui.upload would
+# register a route per open page). A picked file or an image pasted anywhere on the page is sent;
+# the message then arrives like any other, through the live update.
+UPLOAD_SCRIPT = """<script>
+async function helpdeskUpload(file) {
+  const chat = document.querySelector('[data-chat-ticket]');
+  if (!chat) return;
+  const form = new FormData();
+  form.append('file', file, file.name || 'screenshot.png');
+  const note = chat.querySelector('[role=switch]');
+  form.append('internal', note && note.getAttribute('aria-checked') === 'true' ? 'true' : 'false');
+  const response = await fetch(`/tickets/${chat.dataset.chatTicket}/attachments`, {method: 'POST', body: form});
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({detail: response.statusText}));
+    Quasar.Notify.create({type: 'negative', message: String(body.detail)});
+  }
+}
 document.addEventListener('paste', (event) => {
   const files = [...(event.clipboardData?.files || [])].filter((f) => f.type.startsWith('image/'));
-  const uploader = document.querySelector('.chat-uploader');
-  if (!files.length || !uploader) return;
+  if (!files.length || !document.querySelector('[data-chat-ticket]')) return;
   event.preventDefault();
-  getElement(uploader).$refs.qRef.addFiles(files);
+  files.forEach(helpdeskUpload);
 });
-"""
+document.addEventListener('change', (event) => {
+  if (!event.target.matches || !event.target.matches('input.chat-file')) return;
+  [...event.target.files].forEach(helpdeskUpload);
+  event.target.value = '';
+});
+</script>"""
 
 
+@lru_cache(maxsize=2048)  # one message, many viewers: render it once
 def render_body(body: str) -> str:
     """Plain text to safe HTML: escaped, line breaks kept, http(s) links clickable, then sanitized."""
     parts, position = [], 0
@@ -67,7 +89,7 @@ class ChatPanel:
         self.order: list[int] = []
         self.seen_up_to = 0
         self._typing_clear: asyncio.TimerHandle | None = None
-        with ui.card().classes("w-full gap-2").mark("chat"):
+        with ui.card().classes("w-full gap-2").props(f"data-chat-ticket={ticket_id}").mark("chat"):
             with ui.row().classes("w-full items-center justify-between"):
                 ui.label(_("Conversation")).classes("text-sm font-bold text-grey-7")
                 self.presence = ui.label().classes(MUTED).mark("presence")
@@ -83,16 +105,14 @@ class ChatPanel:
                     .classes("grow")
                     .mark("chat-input")
                 )
-                self.uploader = ui.upload(
-                    auto_upload=True, on_upload=self._upload, max_file_size=get_settings().attachment_max_bytes
-                )
-                self.uploader.props('accept="image/*,.pdf,.txt,.log,.csv,.json,.xml,.ini,.conf,.cfg,.yaml,.yml,.md"')
-                self.uploader.classes("chat-uploader hidden").mark("chat-upload")
-                self.uploader.on_rejected(lambda: ui.notify(_("This file is too large."), type="negative"))
-                attach = _("Attach a file or paste a screenshot")
-                ui.button(icon="attach_file", on_click=lambda: self.uploader.run_method("pickFiles")).props(
-                    f'flat round title="{attach}" aria-label="{attach}"'
-                )
+                attach = escape(_("Attach a file or paste a screenshot"))
+                ui.html(
+                    f'<label title="{attach}" aria-label="{attach}" class="cursor-pointer q-pa-sm flex items-center">'
+                    f'<input type="file" class="chat-file hidden" accept="{ACCEPT}" multiple>'
+                    '<i class="q-icon material-icons text-[24px] text-grey-8" aria-hidden="true">attach_file</i>'
+                    "</label>",
+                    sanitize=False,
+                ).mark("chat-attach")
                 send = _("Send")
                 ui.button(icon="send", on_click=self.send).props(f'round title="{send}" aria-label="{send}"').mark(
                     "chat-send"
@@ -102,7 +122,6 @@ class ChatPanel:
             )
         self.input.on("keydown.enter.exact.prevent", self.send)
         self.input.on("keydown", self._typed, throttle=2.0, leading_events=True, trailing_events=False)
-        ui.add_body_html(f"<script>{_PASTE_SCRIPT}</script>")
         live.by_ticket.add(ticket_id, self.log, self._on_event)
 
     # --- showing messages ---------------------------------------------------------------------
@@ -227,15 +246,6 @@ class ChatPanel:
                 self.input.value = text  # nothing is lost
             return
         self.show(result)
-
-    async def _upload(self, event: UploadEventArguments) -> None:
-        data = await event.file.read()
-        upload = chat.Upload(event.file.name, data)
-        result = await self.page.call(chat.post, self.ticket_id, self.input.value or "", self._internal(), upload)
-        self.uploader.reset()
-        if result is not FAILED:
-            self.input.value = ""
-            self.show(result)
 
     def _typed(self) -> None:
         presence.typing(self.page.user, self.ticket_id, self._internal())

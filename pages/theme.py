@@ -1,8 +1,8 @@
 """The look of every page: design constants in one place and the shared frame."""
 
 from collections.abc import Iterator
-from html import escape
 from contextlib import contextmanager
+from html import escape
 
 from nicegui import ui
 
@@ -81,7 +81,8 @@ def _header_html(page: PageSession | None) -> str:
         links.append(_nav_link("/admin/users", "group", _("Users")))
     links.append(_nav_link("/profile", "account_circle", page.user.name))
     links.append(_nav_link("/auth/logout", "logout", "", title=_("Sign out")))
-    return f'<nav class="flex items-center justify-between">{brand}<div class="flex items-center gap-1">{"".join(links)}</div></nav>'
+    menu = f'<div class="flex items-center gap-1">{"".join(links)}</div>'
+    return f'<nav class="flex items-center justify-between">{brand}{menu}</nav>'
 
 
 @contextmanager

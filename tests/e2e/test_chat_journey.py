@@ -97,6 +97,15 @@ def test_chat_both_ways_with_presence_typing_seen_notes_files_and_catch_up(app: 
     href = technician.locator("a[href^='/attachments/']").first.get_attribute("href")
     full = technician.request.get(app.url + href)
     assert full.status == 200 and full.headers["content-type"] == "image/png" and full.body() == png_bytes()
+    # A log file picked with the attach button; a file of the wrong kind is refused with a message.
+    employee.locator("input.chat-file").set_input_files(
+        files=[{"name": "outlook.log", "mimeType": "text/plain", "buffer": b"10:42 auth failed\n"}]
+    )
+    expect(technician.get_by_text("outlook.log")).to_be_visible(timeout=5000)
+    employee.locator("input.chat-file").set_input_files(
+        files=[{"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00" + b"\x00" * 64}]
+    )
+    expect(employee.get_by_text("Only images, PDF and text or log files can be attached.")).to_be_visible(timeout=5000)
     screenshot(technician, "chat-technician")
     screenshot(employee, "chat-employee")
     outsider = sign_in(browser, app, "ben@example.com")
