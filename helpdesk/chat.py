@@ -17,7 +17,7 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, tuple_
 from sqlmodel import Session, select
 
 from helpdesk import db, events
@@ -265,16 +265,24 @@ def queue_seen(actor: User, ticket_id: int, message_id: int) -> None:
 
 
 def flush_seen() -> int:
-    """Write the queued read markers; publish the ones that moved. Returns how many moved."""
+    """Write the queued read markers in one transaction. Returns how many moved.
+
+    Receipts are published once per ticket and side (requester or technicians), with the
+    furthest position, which is all a "seen" mark needs, instead of once per viewer."""
     with _pending_lock:
         batch = dict(_pending_seen)
         _pending_seen.clear()
     if not batch:
         return 0
-    moved = []
+    moved, receipts = 0, {}
     with db.write_session() as session:
         users = {u.id: u for u in session.exec(select(User).where(User.id.in_({k[0] for k in batch})))}
         tickets = {t.id: t for t in session.exec(select(Ticket).where(Ticket.id.in_({k[1] for k in batch})))}
+        keys, existing = list(batch), {}
+        for start in range(0, len(keys), 400):  # well under SQLite's limit on bound parameters
+            pairs = tuple_(MessageRead.user_id, MessageRead.ticket_id).in_(keys[start : start + 400])
+            existing.update({(r.user_id, r.ticket_id): r for r in session.exec(select(MessageRead).where(pairs))})
+        now = utcnow()
         for (user_id, ticket_id), (actor, message_id) in batch.items():
             user, ticket = users.get(user_id), tickets.get(ticket_id)
             allowed = (
@@ -284,13 +292,21 @@ def flush_seen() -> int:
                 and ticket is not None
                 and can_view(user, ticket)
             )
-            if allowed and _mark_read(session, user_id, ticket_id, message_id):
-                moved.append(
-                    events.MessagesSeen(ticket_id, user.id, user.name, user.role == Role.technician, message_id)
-                )
-    for event in moved:
+            read = existing.get((user_id, ticket_id))
+            if not allowed or (read is not None and message_id <= read.last_read_id):
+                continue
+            if read is None:
+                session.add(MessageRead(user_id=user_id, ticket_id=ticket_id, last_read_id=message_id))
+            else:
+                read.last_read_id, read.updated_at = message_id, now
+                session.add(read)
+            moved += 1
+            side = (ticket_id, user.role == Role.technician)
+            if side not in receipts or receipts[side].last_read_id < message_id:
+                receipts[side] = events.MessagesSeen(ticket_id, user.id, user.name, side[1], message_id)
+    for event in receipts.values():
         events.publish(event)
-    return len(moved)
+    return moved
 
 
 def seen_by_other_side(actor: User, ticket_id: int) -> int:
