@@ -78,13 +78,26 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
+def _files(message: MessagePosted) -> str:
+    parts = []
+    for file in message.attachments:
+        url = f"/attachments/{file.id}"
+        if file.has_thumbnail:
+            inner = f'<img src="{url}/thumb" alt="{escape(file.filename)}" class="w-48 rounded" loading="lazy">'
+        else:
+            inner = f"📎 {escape(file.filename)} ({_size(file.size)})"
+        parts.append(f'<a href="{url}" target="_blank" rel="noopener" class="block q-mt-xs">{inner}</a>')
+    return "".join(parts)
+
+
 class ChatPanel:
     def __init__(self, page: PageSession, ticket_id: int, requester_id: int) -> None:
         self.page = page
         self.ticket_id = ticket_id
         self.requester_id = requester_id
         self.is_technician = page.user.is_technician
-        self.shown: dict[int, ui.chat_message] = {}
+        self.shown: dict[int, ui.html] = {}
+        self.messages: dict[int, MessagePosted] = {}
         self.receipts: set[int] = set()  # my public messages: the ones that can show "Seen"
         self.order: list[int] = []
         self.seen_up_to = 0
@@ -130,28 +143,11 @@ class ChatPanel:
         if message.id in self.shown or (message.internal and not self.is_technician):
             return
         mine = message.author_id == self.page.user.id
-        note = _("internal note")
-        name = f"{message.author_name} · {note}" if message.internal else message.author_name
         with self.log:
-            bubble = ui.chat_message(
-                render_body(message.body) if message.body else [],
-                name=name,
-                stamp=self._stamp(message, mine),
-                sent=mine,
-                text_html=True,
-                sanitize=False,  # already sanitized on the server by render_body
-            ).classes("w-full")
-            if message.internal:
-                bubble.props('bg-color="amber-2"')
-            with bubble:
-                for file in message.attachments:
-                    url = f"/attachments/{file.id}"
-                    with ui.link(target=url, new_tab=True).classes("block"):
-                        if file.has_thumbnail:
-                            ui.image(f"{url}/thumb").classes("w-48 rounded").props("fit=contain")
-                        else:
-                            ui.label(f"📎 {file.filename} ({_size(file.size)})")
+            # One element per message, for every viewer: its HTML is built (and escaped) here.
+            bubble = ui.html(self._bubble(message, mine), sanitize=False).classes("w-full")
         self.shown[message.id] = bubble
+        self.messages[message.id] = message
         if mine and not message.internal:
             self.receipts.add(message.id)
         position = sum(1 for shown_id in self.order if shown_id < message.id)
@@ -164,6 +160,23 @@ class ChatPanel:
         stamp, seen = when(message.created_at), _("Seen")
         receipt = mine and not message.internal and message.id <= self.seen_up_to  # notes are never "seen"
         return f"{stamp} · {seen}" if receipt else stamp
+
+    def _bubble(self, message: MessagePosted, mine: bool) -> str:
+        """Quasar's chat-message markup, so it looks like ui.chat_message at a fraction of the cost."""
+        side = "sent" if mine else "received"
+        note = _("internal note")
+        name = f"{message.author_name} · {note}" if message.internal else message.author_name
+        colour = " bg-amber-2" if message.internal else ""
+        return (
+            f'<div class="q-message q-message-{side}" data-message-id="{message.id}">'
+            f'<div class="q-message-container row items-end no-wrap{" reverse" if mine else ""}"><div>'
+            f'<div class="q-message-name q-message-name--{side}">{escape(name)}</div>'
+            f'<div class="q-message-text q-message-text--{side}{colour}">'
+            f'<div class="q-message-text-content q-message-text-content--{side}">'
+            f"<div>{render_body(message.body)}{_files(message)}</div>"
+            f'<div class="q-message-stamp">{escape(self._stamp(message, mine))}</div>'
+            "</div></div></div></div></div>"
+        )
 
     def show_all(self, messages: list[MessagePosted], seen_up_to: int) -> None:
         self.seen_up_to = seen_up_to
@@ -213,8 +226,7 @@ class ChatPanel:
         for message_id in self.order:
             bubble = self.shown[message_id]
             if previous < message_id <= self.seen_up_to and message_id in self.receipts:
-                seen = _("Seen")
-                bubble.props(f'stamp="{bubble.props["stamp"]} · {seen}"')
+                bubble.set_content(self._bubble(self.messages[message_id], mine=True))
 
     def _on_typing(self, event: Typing) -> None:
         if event.user_id == self.page.user.id or (event.internal and not self.is_technician):
