@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint i18n bench-queue clean
+.PHONY: run test install install-test lint i18n bench-queue bench-chat clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ i18n: install
 
 bench-queue: install
 	$(BIN)/python -m bench.queue
+
+bench-chat: install-test
+	$(BIN)/python -m bench.chat
 
 clean:
 	rm -rf $(VENV) test-artifacts

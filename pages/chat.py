@@ -85,7 +85,8 @@ def _files(message: MessagePosted) -> str:
         if file.has_thumbnail:
             inner = f'<img src="{url}/thumb" alt="{escape(file.filename)}" class="w-48 rounded" loading="lazy">'
         else:
-            inner = f"📎 {escape(file.filename)} ({_size(file.size)})"
+            icon = '<i class="q-icon material-icons q-mr-xs" aria-hidden="true">description</i>'
+            inner = f"{icon}{escape(file.filename)} ({_size(file.size)})"
         parts.append(f'<a href="{url}" target="_blank" rel="noopener" class="block q-mt-xs">{inner}</a>')
     return "".join(parts)
 
