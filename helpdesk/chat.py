@@ -65,6 +65,14 @@ def _ticket_for(session: Session, actor: User, ticket_id: int) -> Ticket:
     return ticket
 
 
+def _may_post(session: Session, actor: User, ticket_id: int, internal: bool) -> tuple[User, Ticket]:
+    actor = load_actor(session, actor)
+    ticket = _ticket_for(session, actor, ticket_id)  # first: an unseen ticket answers "not found"
+    if internal and actor.role != Role.technician:
+        raise PermissionDenied(N_("Only technicians can write internal notes."))
+    return actor, ticket
+
+
 def validate_body(body: str, has_attachment: bool) -> str:
     body = body.strip()
     limit = get_settings().chat_max_length
@@ -125,17 +133,14 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
     """Save a message (and its file), then tell every open view of the ticket."""
     body = validate_body(body, upload is not None)
     content_type = sniff(upload) if upload is not None else None
-    with db.read_session() as session:
-        actor = load_actor(session, actor)
-        _ticket_for(session, actor, ticket_id)
-    if internal and actor.role != Role.technician:
-        raise PermissionDenied(N_("Only technicians can write internal notes."))
+    if upload is not None:  # check before the file touches the disk (the write below checks again)
+        with db.read_session() as session:
+            _may_post(session, actor, ticket_id, internal)
     if not _limiter.hit(parse(get_settings().chat_rate), "chat", str(actor.id)):
         raise RateLimited(N_("You are sending messages too fast. Wait a moment."))
     stored = _store(upload, content_type) if upload is not None and content_type else None
     with db.write_session() as session:
-        actor = load_actor(session, actor)
-        ticket = _ticket_for(session, actor, ticket_id)
+        actor, ticket = _may_post(session, actor, ticket_id, internal)
         now = utcnow()
         message = Message(ticket_id=ticket_id, author_id=actor.id, body=body, internal=internal, created_at=now)
         session.add(message)

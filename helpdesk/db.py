@@ -1,7 +1,8 @@
 """Engine, sessions, SQLite pragmas and migrations on start."""
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +70,19 @@ def read_session() -> Iterator[Session]:
         yield session
 
 
+# SQLite has one writer at a time. Waiting for its lock inside SQLite means sleeping in steps of
+# up to 100 ms (its busy handler); waiting on this lock wakes a thread the moment it is free.
+# busy_timeout still covers other processes (the console command).
+_sqlite_writer = threading.Lock()
+
+
 @contextmanager
 def write_session() -> Iterator[Session]:
     """One write transaction: commits on success, rolls back on any exception."""
     engine()
     assert _write_engine is not None
-    with Session(_write_engine, expire_on_commit=False) as session, session.begin():
+    serial = _sqlite_writer if _write_engine.dialect.name == "sqlite" else nullcontext()
+    with serial, Session(_write_engine, expire_on_commit=False) as session, session.begin():
         yield session
 
 
