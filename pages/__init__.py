@@ -1,10 +1,11 @@
 """NiceGUI pages. `register()` declares every route; main.py calls it on each start."""
 
-from pages import admin_users, attachments, dashboard, live, login, profile, ticket, ticket_new
+from pages import admin_users, attachments, dashboard, live, login, profile, theme, ticket, ticket_new
 
 
 def register() -> None:
     live.install()
+    theme.register()
     login.register()
     dashboard.register()
     ticket_new.register()  # before /tickets/{id}, so "new" is not taken for an id

@@ -60,6 +60,17 @@ def priority_badge(priority: Priority) -> ui.badge:
     return badge.props("outline rounded").classes("px-2 py-1")
 
 
+# Shared by every page (added once, not per page: each per-page element costs memory).
+SHARED_CSS = f"""<style>
+body {{ --q-primary: {PRIMARY} !important; background: #fafafa; }}
+.q-message-text a {{ text-decoration: underline; color: inherit; }}
+</style>"""
+
+
+def register() -> None:
+    ui.add_head_html(SHARED_CSS, shared=True)
+
+
 def _nav_link(href: str, icon: str, text: str, title: str = "") -> str:
     label = f'<span class="max-sm:hidden">{escape(text)}</span>' if text else ""
     return (
@@ -91,9 +102,7 @@ def frame(page: PageSession | None, title: str, ticket_id: int | None = None) ->
     ui.page_title(f"{title} · Helpdesk")
     if page is not None:
         MessageNotifier(page, title, ticket_id)
-    ui.colors(primary=PRIMARY)
-    ui.query("body").classes("bg-grey-1")
-    ui.add_css(".q-message-text a { text-decoration: underline; color: inherit; }")
+
     with ui.header().classes("px-4 py-2 bg-primary"):
         # Plain links in one element: the header is on every page, and every element costs memory there.
         ui.html(_header_html(page), sanitize=False).classes("w-full").mark("header")

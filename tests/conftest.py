@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from nicegui.testing import User as SimUser
 from sqlalchemy import create_engine, make_url
 
 from helpdesk import auth, chat, db, events, presence, security, users
@@ -99,6 +100,18 @@ def data_dir(template_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     events._subscribers.clear()
     if database:
         _postgres_admin(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+@pytest.fixture(autouse=True)
+def patient_should_see(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`should_see` gives up after 0.3 s by default; an argon2 check on a loaded CI machine can take
+    longer. Every expectation waits up to 3 s (it still returns as soon as the text is there)."""
+    original = SimUser.should_see
+
+    async def should_see(self: SimUser, *args: object, retries: int = 30, **kwargs: object) -> None:
+        await original(self, *args, retries=max(retries, 30), **kwargs)
+
+    monkeypatch.setattr(SimUser, "should_see", should_see)
 
 
 @pytest.fixture
