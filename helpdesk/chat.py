@@ -170,19 +170,7 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
             session.add(ticket)
         # Writing a message means having read everything before it: the other side learns that too.
         read_moved = _mark_read(session, actor.id, ticket_id, message.id)
-        posted = MessagePosted(
-            id=message.id,
-            ticket_id=ticket_id,
-            requester_id=ticket.requester_id,
-            assignee_id=ticket.assignee_id,
-            author_id=actor.id,
-            author_name=actor.name,
-            author_is_technician=actor.role == Role.technician,
-            body=body,
-            internal=internal,
-            created_at=now,
-            attachments=infos,
-        )
+        posted = _event(message, ticket, actor, infos)
     events.publish(posted)
     if read_moved:
         events.publish(events.MessagesSeen(ticket_id, actor.id, actor.name, actor.role == Role.technician, message.id))
@@ -194,6 +182,22 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
 def _info(attachment: Attachment) -> AttachmentInfo:
     return AttachmentInfo(
         attachment.id, attachment.filename, attachment.content_type, attachment.size, attachment.has_thumbnail
+    )
+
+
+def _event(message: Message, ticket: Ticket, author: User, files: tuple[AttachmentInfo, ...]) -> MessagePosted:
+    return MessagePosted(
+        id=message.id,
+        ticket_id=ticket.id,
+        requester_id=ticket.requester_id,
+        assignee_id=ticket.assignee_id,
+        author_id=author.id,
+        author_name=author.name,
+        author_is_technician=author.role == Role.technician,
+        body=message.body,
+        internal=message.internal,
+        created_at=message.created_at,
+        attachments=files,
     )
 
 
@@ -215,22 +219,7 @@ def history(actor: User, ticket_id: int, after_id: int = 0, limit: int = HISTORY
         if ids:
             for a in session.exec(select(Attachment).where(Attachment.message_id.in_(ids)).order_by(Attachment.id)):
                 files.setdefault(a.message_id, []).append(_info(a))
-        return [
-            MessagePosted(
-                id=m.id,
-                ticket_id=ticket_id,
-                requester_id=ticket.requester_id,
-                assignee_id=ticket.assignee_id,
-                author_id=m.author_id,
-                author_name=u.name,
-                author_is_technician=u.role == Role.technician,
-                body=m.body,
-                internal=m.internal,
-                created_at=m.created_at,
-                attachments=tuple(files.get(m.id, ())),
-            )
-            for m, u in rows
-        ]
+        return [_event(m, ticket, u, tuple(files.get(m.id, ()))) for m, u in rows]
 
 
 def _mark_read(session: Session, user_id: int, ticket_id: int, message_id: int) -> bool:

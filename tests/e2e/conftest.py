@@ -1,6 +1,7 @@
 """Real parts: the app runs as its own process on a free port with its own SQLite file, and
 headless Debian Chromium drives it through Playwright (sync API, module-scoped)."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -66,3 +67,13 @@ def sign_in(browser: Browser, app: App, email: str, locale: str = "en-US") -> Pa
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def report_problem(page: Page, title: str, description: str) -> str:
+    """The employee's way in: the dashboard's button, the form, then the new ticket's page URL."""
+    page.get_by_role("button", name="Report a problem").click()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Description").fill(description)
+    page.get_by_role("button", name="Create ticket").click()
+    page.wait_for_url(re.compile(r"/tickets/\d+$"))
+    return page.url

@@ -7,7 +7,7 @@ import re
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import App, screenshot, sign_in
+from tests.e2e.conftest import App, report_problem, screenshot, sign_in
 
 
 def png_bytes() -> bytes:
@@ -34,12 +34,9 @@ def open_ticket(browser: Browser, app: App, email: str, url: str) -> Page:
 
 def test_chat_both_ways_with_presence_typing_seen_notes_files_and_catch_up(app: App, browser: Browser) -> None:
     employee = sign_in(browser, app, "anna@example.com")
-    employee.get_by_role("button", name="Report a problem").click()
-    employee.get_by_label("Title").fill("Outlook asks for my password again and again")
-    employee.get_by_label("Description").fill("Since this morning, every five minutes.")
-    employee.get_by_role("button", name="Create ticket").click()
-    employee.wait_for_url(re.compile(r"/tickets/\d+$"))
-    url = employee.url
+    url = report_problem(
+        employee, "Outlook asks for my password again and again", "Since this morning, every five minutes."
+    )
     technician = open_ticket(browser, app, "tom@example.com", url)
 
     # Presence, both ways.
@@ -131,12 +128,7 @@ def test_chat_both_ways_with_presence_typing_seen_notes_files_and_catch_up(app: 
 
 def test_a_message_elsewhere_raises_a_toast_and_the_tab_count(app: App, browser: Browser) -> None:
     employee = sign_in(browser, app, "anna@example.com")
-    employee.get_by_role("button", name="Report a problem").click()
-    employee.get_by_label("Title").fill("Teams camera is black")
-    employee.get_by_label("Description").fill("In every call.")
-    employee.get_by_role("button", name="Create ticket").click()
-    employee.wait_for_url(re.compile(r"/tickets/\d+$"))
-    url = employee.url
+    url = report_problem(employee, "Teams camera is black", "In every call.")
     ticket_number = url.rsplit("/", 1)[1]
     employee.goto(app.url + "/")
     technician = open_ticket(browser, app, "tom@example.com", url)
