@@ -1,6 +1,7 @@
 """A table of tickets with server-side paging and sorting, refreshed in place on live changes."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 from nicegui.events import GenericEventArguments
@@ -31,7 +32,7 @@ class TicketTable:
         self.page = page
         self.query = query
         self._refresh_scheduled = False
-        self.on_refreshed: list = []
+        self.on_refreshed: list[Callable[[], Awaitable[None]]] = []
         columns = [
             {"name": "id", "label": "#", "field": "id", "sortable": True, "align": "left"},
             {"name": "title", "label": _("Title"), "field": "title", "sortable": True, "align": "left"},
