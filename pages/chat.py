@@ -104,9 +104,8 @@ class ChatPanel:
         self.seen_up_to = 0
         self._typing_clear: asyncio.TimerHandle | None = None
         with ui.card().classes("w-full gap-2").props(f"data-chat-ticket={ticket_id}").mark("chat"):
-            with ui.row().classes("w-full items-center justify-between"):
-                ui.label(_("Conversation")).classes("text-sm font-bold text-grey-7")
-                self.presence = ui.label().classes(MUTED).mark("presence")
+            self.presence = ui.html("", sanitize=False).classes("w-full").mark("presence")
+            self.show_presence(())
             # A reversed flex box keeps the scroll pinned to the newest message, with no script.
             with ui.element("div").classes("w-full max-h-[28rem] overflow-y-auto flex flex-col-reverse"):
                 self.log = ui.column().classes("w-full gap-0").mark("messages")
@@ -239,7 +238,11 @@ class ChatPanel:
 
     def show_presence(self, viewers: tuple[tuple[int, str, bool], ...]) -> None:
         others = [name for user_id, name, _tech in viewers if user_id != self.page.user.id]
-        self.presence.set_text(_("Also here: {names}", names=", ".join(others)) if others else "")
+        here = _("Also here: {names}", names=", ".join(others)) if others else ""
+        self.presence.set_content(
+            f'<div class="flex items-center justify-between"><span class="text-sm font-bold text-grey-7">'
+            f'{escape(_("Conversation"))}</span><span class="{MUTED}">{escape(here)}</span></div>'
+        )
 
     # --- sending --------------------------------------------------------------------------------
 

@@ -94,8 +94,11 @@ class TicketScreen:
                 self.chat = ChatPanel(page, view.ticket.id, view.ticket.requester_id)
                 self.chat.show_all(messages, seen_up_to)
                 with ui.card().classes("w-full"):
-                    ui.label(_("Timeline")).classes("text-sm font-bold text-grey-7")
-                    self.timeline = ui.column().classes("w-full gap-1").mark("timeline")
+                    # Title and entries in one element; an entry re-renders it (timelines are short).
+                    self.timeline = ui.html("", sanitize=False).classes("w-full").mark("timeline")
+                    self.timeline_rows = [
+                        f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{escape(_("Timeline"))}</div>'
+                    ]
             with ui.card().classes("w-80 max-md:w-full gap-2"):
                 # One element for the whole block: every element costs memory on every open page.
                 self.details = ui.html("", sanitize=False).classes("w-full").mark("details")
@@ -195,17 +198,16 @@ class TicketScreen:
             self.edit.set_visibility(t.status == Status.open)
 
     def append_timeline(self, entries: list[TimelineEntry]) -> None:
-        with self.timeline:
-            for entry in entries:
-                if entry.id <= self.last_event_id:
-                    continue
-                ui.html(
-                    f'<div class="flex items-baseline gap-2 no-wrap"><span class="text-primary">●</span>'
-                    f'<span class="grow">{escape(describe(entry))}</span>'
-                    f'<span class="{MUTED} whitespace-nowrap">{escape(when(entry.created_at))}</span></div>',
-                    sanitize=False,
-                ).classes("w-full")
-                self.last_event_id = entry.id
+        new = [entry for entry in entries if entry.id > self.last_event_id]
+        for entry in new:
+            self.timeline_rows.append(
+                f'<div class="flex items-baseline gap-2 no-wrap q-py-xs"><span class="text-primary">●</span>'
+                f'<span class="grow">{escape(describe(entry))}</span>'
+                f'<span class="{MUTED} whitespace-nowrap">{escape(when(entry.created_at))}</span></div>'
+            )
+            self.last_event_id = entry.id
+        if new or not self.timeline.content:
+            self.timeline.set_content("".join(self.timeline_rows))
 
     async def reload(self) -> None:
         """Fetch the ticket and the timeline entries not shown yet, and patch them in."""
