@@ -108,8 +108,9 @@ class ChatPanel:
             self.show_presence(())
             # A reversed flex box keeps the scroll pinned to the newest message, with no script.
             with ui.element("div").classes("w-full max-h-[28rem] overflow-y-auto flex flex-col-reverse"):
-                self.log = ui.column().classes("w-full gap-0").mark("messages")
-            self.empty = ui.label(_("No messages yet.")).classes(MUTED)
+                # While empty, CSS shows the data-empty text (theme.SHARED_CSS): no element for it.
+                self.log = ui.column().classes("w-full gap-0 chat-log").mark("messages")
+                self.log.props(f'data-empty="{escape(_("No messages yet."))}"')
             self.typing = ui.label().classes(MUTED + " italic h-5").mark("typing")
             with ui.row().classes("w-full items-end gap-2 no-wrap"):
                 self.input = (
@@ -154,7 +155,6 @@ class ChatPanel:
         self.order.insert(position, message.id)
         if position != len(self.order) - 1:
             bubble.move(self.log, target_index=position)
-        self.empty.set_visibility(False)
 
     def _stamp(self, message: MessagePosted, mine: bool) -> str:
         stamp, seen = when(message.created_at), _("Seen")
@@ -182,7 +182,6 @@ class ChatPanel:
         self.seen_up_to = seen_up_to
         for message in messages:
             self.show(message)
-        self.empty.set_visibility(not self.order)
 
     async def catch_up(self) -> None:
         """After a reconnect: whatever was saved meanwhile, from the database, without doubles."""

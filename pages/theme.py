@@ -64,6 +64,7 @@ def priority_badge(priority: Priority) -> ui.badge:
 SHARED_CSS = f"""<style>
 body {{ --q-primary: {PRIMARY} !important; background: #fafafa; }}
 .q-message-text a {{ text-decoration: underline; color: inherit; }}
+.chat-log:empty::before {{ content: attr(data-empty); color: #757575; font-size: 0.875rem; }}
 </style>"""
 
 

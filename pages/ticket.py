@@ -101,8 +101,9 @@ class TicketScreen:
                     ]
             with ui.card().classes("w-80 max-md:w-full gap-2"):
                 # One element for the whole block: every element costs memory on every open page.
-                self.details = ui.html("", sanitize=False).classes("w-full").mark("details")
-                ui.separator()
+                self.details = (
+                    ui.html("", sanitize=False).classes("w-full pb-2 border-b border-gray-300").mark("details")
+                )
                 if is_tech:
                     self._technician_actions(technicians)
                 else:
