@@ -193,7 +193,6 @@ def _event(message: Message, ticket: Ticket, author: User, files: tuple[Attachme
         assignee_id=ticket.assignee_id,
         author_id=author.id,
         author_name=author.name,
-        author_is_technician=author.role == Role.technician,
         body=message.body,
         internal=message.internal,
         created_at=message.created_at,
@@ -340,6 +339,21 @@ def unread_counts(actor: User, ticket_ids: list[int]) -> dict[int, int]:
         if actor.role != Role.technician:
             query = query.where(Message.internal.is_(False), Ticket.requester_id == actor.id)
         return dict(session.exec(query).all())
+
+
+def may_see(user: User, message: MessagePosted) -> bool:
+    """Whether a live message may be shown to `user`: the rule every open view applies to events
+    (the database reads above apply it in their queries). Notes are for technicians only."""
+    if user.role == Role.technician:
+        return True
+    return message.requester_id == user.id and not message.internal
+
+
+def concerns(user: User, message: MessagePosted) -> bool:
+    """A message by someone else on one of the user's tickets (see `my_ticket_ids`): worth a toast."""
+    if message.author_id == user.id or not may_see(user, message):
+        return False
+    return message.assignee_id == user.id if user.role == Role.technician else message.requester_id == user.id
 
 
 def my_ticket_ids(actor: User) -> list[int]:

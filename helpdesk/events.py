@@ -39,10 +39,6 @@ class AttachmentInfo:
     size: int
     has_thumbnail: bool
 
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
-
 
 @dataclass(frozen=True)
 class MessagePosted:
@@ -54,7 +50,6 @@ class MessagePosted:
     assignee_id: int | None
     author_id: int
     author_name: str
-    author_is_technician: bool
     body: str
     internal: bool
     created_at: datetime

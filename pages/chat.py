@@ -141,7 +141,7 @@ class ChatPanel:
     # --- showing messages ---------------------------------------------------------------------
 
     def show(self, message: MessagePosted) -> None:
-        if message.id in self.shown or (message.internal and not self.is_technician):
+        if message.id in self.shown or not chat.may_see(self.page.user, message):
             return
         mine = message.author_id == self.page.user.id
         with self.log:

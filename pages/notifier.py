@@ -32,17 +32,11 @@ class MessageNotifier:
             with self.client:
                 self._show()
 
-    def concerns_me(self, message: MessagePosted) -> bool:
-        me = self.page.user
-        if message.author_id == me.id or (message.internal and not me.is_technician):
-            return False
-        return message.assignee_id == me.id if me.is_technician else message.requester_id == me.id
-
     def _on_message(self, message: object) -> None:
         if (
             not isinstance(message, MessagePosted)
             or message.ticket_id == self.ticket_id
-            or not self.concerns_me(message)
+            or not chat.concerns(self.page.user, message)
         ):
             return
         self.unread += 1

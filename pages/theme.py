@@ -20,7 +20,6 @@ PRIORITY_COLOR = {
     Priority.urgent: "red-9",
 }
 CONTENT = "w-full max-w-6xl mx-auto p-4 gap-4"
-CARD = "w-full"
 MUTED = "text-grey-7 text-sm"
 
 
@@ -49,15 +48,6 @@ def category_label(category: str) -> str:
         "other": _("Other"),
     }
     return labels[str(category)]
-
-
-def status_badge(status: Status) -> ui.badge:
-    return ui.badge(status_label(status), color=STATUS_COLOR[Status(status)]).props("rounded").classes("px-2 py-1")
-
-
-def priority_badge(priority: Priority) -> ui.badge:
-    badge = ui.badge(priority_label(priority), color=PRIORITY_COLOR[Priority(priority)])
-    return badge.props("outline rounded").classes("px-2 py-1")
 
 
 # Shared by every page (added once, not per page: each per-page element costs memory).

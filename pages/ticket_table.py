@@ -113,7 +113,7 @@ class TicketTable:
         }
 
     async def _on_message(self, message: MessagePosted) -> None:
-        if self.page.user.is_technician or (message.requester_id == self.page.user.id and not message.internal):
+        if chat.may_see(self.page.user, message):
             await self._refresh_soon()
 
     async def _on_change(self, event: TicketChanged) -> None:

@@ -229,3 +229,16 @@ def test_a_deactivated_users_queued_marker_is_dropped(people: People, ticket_id:
     chat.queue_seen(people.technician, ticket_id, message.id)
     users.update(people.admin, people.technician.id, is_active=False)
     assert chat.flush_seen() == 0
+
+
+def test_who_may_see_and_who_is_concerned_by_a_live_message(people: People, ticket_id: int) -> None:
+    tickets.take(people.technician, ticket_id)
+    public = chat.post(people.technician_2, ticket_id, "public")
+    note = chat.post(people.technician_2, ticket_id, "note", internal=True)
+    assert chat.may_see(people.employee_a, public) and not chat.may_see(people.employee_a, note)
+    assert not chat.may_see(people.employee_b, public)
+    assert chat.may_see(people.technician, note)
+    # A toast for the requester and the assignee, never for the author or about a hidden note.
+    assert chat.concerns(people.employee_a, public) and not chat.concerns(people.employee_a, note)
+    assert chat.concerns(people.technician, note) and not chat.concerns(people.technician_2, note)
+    assert not chat.concerns(people.admin, public)
