@@ -306,11 +306,14 @@ def flush_seen() -> int:
 
 
 def seen_by_other_side(actor: User, ticket_id: int) -> int:
-    """The highest message id that the other side (requester vs. technicians) has read."""
+    """The highest message id that the other side (requester vs. technicians) has read; never
+    the actor themselves (a technician can be a ticket's requester too)."""
     with db.read_session() as session:
         actor = load_actor(session, actor)
         ticket = _ticket_for(session, actor, ticket_id)
-        query = select(func.max(MessageRead.last_read_id)).where(MessageRead.ticket_id == ticket_id)
+        query = select(func.max(MessageRead.last_read_id)).where(
+            MessageRead.ticket_id == ticket_id, MessageRead.user_id != actor.id
+        )
         if actor.id == ticket.requester_id:
             query = query.join(User, User.id == MessageRead.user_id).where(User.role == Role.technician)
         else:

@@ -219,7 +219,7 @@ class ChatPanel:
         other_side = (
             event.is_technician if self.page.user.id == self.requester_id else event.user_id == self.requester_id
         )
-        if not other_side or event.last_read_id <= self.seen_up_to:
+        if not other_side or event.user_id == self.page.user.id or event.last_read_id <= self.seen_up_to:
             return
         previous, self.seen_up_to = self.seen_up_to, event.last_read_id
         for message_id in self.order:

@@ -242,3 +242,12 @@ def test_who_may_see_and_who_is_concerned_by_a_live_message(people: People, tick
     assert chat.concerns(people.employee_a, public) and not chat.concerns(people.employee_a, note)
     assert chat.concerns(people.technician, note) and not chat.concerns(people.technician_2, note)
     assert not chat.concerns(people.admin, public)
+
+
+def test_ones_own_reading_is_never_a_receipt(people: People) -> None:
+    # A technician who reports a ticket is its requester and on the technicians' side at once.
+    own = tickets.create(people.technician, "My own laptop", "Fan noise.", Priority.low, Category.hardware).id
+    message = chat.post(people.technician, own, "note to self")
+    assert chat.seen_by_other_side(people.technician, own) == 0
+    chat.mark_seen(people.technician_2, own, message.id)
+    assert chat.seen_by_other_side(people.technician, own) == message.id
