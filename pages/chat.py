@@ -212,7 +212,10 @@ class ChatPanel:
             self._schedule_seen()
 
     def _schedule_seen(self) -> None:
-        if self.order:
+        # Only a connected page has the messages on screen. One the user just left lives on for the
+        # reconnect window and still receives messages: it must not mark them seen (catch_up on
+        # reconnection reports them then).
+        if self.order and self.log.client.has_socket_connection:
             chat.queue_seen(self.page.user, self.ticket_id, self.order[-1])  # written by the next flush
 
     def _on_seen(self, event: MessagesSeen) -> None:

@@ -100,3 +100,14 @@ async def test_unread_count_on_the_dashboard(user: User, people: People) -> None
     chat.post(people.technician, ticket_id, "news")
     await eventually(lambda: [row["unread"] for row in table.rows] == [1])
     await user.should_see("New message on #1 from Tom Technician", retries=20)
+
+
+async def test_a_page_left_behind_does_not_mark_messages_seen(user: User, people: People) -> None:
+    ticket_id = make(people)
+    sign_in(user, people.employee_a)
+    client = await user.open(f"/tickets/{ticket_id}")
+    client.handle_disconnect(next(iter(client._socket_to_document_id)))  # the browser went elsewhere
+    chat.post(people.technician, ticket_id, "while you were away")
+    await eventually(lambda: len(bubbles(user)) == 1)
+    chat.flush_seen()
+    assert chat.unread_counts(people.employee_a, [ticket_id]) == {ticket_id: 1}
