@@ -79,7 +79,15 @@ class PresenceChanged:
     viewers: tuple[tuple[int, str, bool], ...]  # (user id, name, is technician), one per user
 
 
-Event = TicketChanged | SessionsRevoked | MessagePosted | MessagesSeen | Typing | PresenceChanged
+@dataclass(frozen=True)
+class DisplayChanged:
+    """A wall display was re-paired, edited or revoked: its open board must reload or leave."""
+
+    display_id: int
+    revoked: bool
+
+
+Event = TicketChanged | SessionsRevoked | MessagePosted | MessagesSeen | Typing | PresenceChanged | DisplayChanged
 Subscriber = Callable[[Event], None]
 
 _subscribers: list[Subscriber] = []

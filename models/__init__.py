@@ -1,5 +1,6 @@
 """SQLModel tables and enums. Imports nothing of helpdesk/ or pages/."""
 
+from models.display import Display
 from models.message import Attachment, Message, MessageRead
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
@@ -8,6 +9,7 @@ from models.user import Role, User
 __all__ = [
     "Attachment",
     "Category",
+    "Display",
     "Message",
     "MessageRead",
     "Priority",

@@ -1,6 +1,18 @@
 """NiceGUI pages. `register()` declares every route; main.py calls it on each start."""
 
-from pages import admin_users, attachments, dashboard, live, login, profile, theme, ticket, ticket_new
+from pages import (
+    admin_displays,
+    admin_users,
+    attachments,
+    dashboard,
+    kiosk,
+    live,
+    login,
+    profile,
+    theme,
+    ticket,
+    ticket_new,
+)
 
 
 def register() -> None:
@@ -11,5 +23,7 @@ def register() -> None:
     ticket_new.register()  # before /tickets/{id}, so "new" is not taken for an id
     ticket.register()
     admin_users.register()
+    admin_displays.register()
     profile.register()
     attachments.register()
+    kiosk.register()

@@ -8,7 +8,7 @@ from helpdesk import users
 from models import Role
 from pages.i18n import _, when
 from pages.session import FAILED, PageSession, open_session
-from pages.theme import MUTED, frame
+from pages.theme import MUTED, frame, not_found
 
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
@@ -154,8 +154,7 @@ async def users_page(request: Request) -> RedirectResponse | None:
     if page is None:
         return RedirectResponse("/login")
     if not (page.user.is_technician and page.user.is_admin):
-        with frame(page, _("Not found")):
-            ui.label(_("This page does not exist.")).classes("text-xl").mark("not-found")
+        not_found(page)
         return None
     with frame(page, _("Users")):
         screen = UsersScreen(page)

@@ -9,7 +9,7 @@ from starlette.formparsers import MultiPartException
 
 from helpdesk import auth, chat, i18n
 from helpdesk.config import get_settings
-from helpdesk.errors import HelpdeskError
+from helpdesk.errors import N_, HelpdeskError
 from pages.chat import UPLOAD_SCRIPT
 
 
@@ -55,11 +55,11 @@ async def upload_route(request: Request, ticket_id: str) -> Response:
         async with request.form(max_files=1, max_fields=2, max_part_size=limit + 1) as form:
             file = form.get("file")
             if not isinstance(file, UploadFile):
-                return JSONResponse({"detail": i18n.gettext(locale, "The file is empty.")}, status_code=422)
+                return JSONResponse({"detail": i18n.gettext(locale, N_("The file is empty."))}, status_code=422)
             upload = chat.Upload(file.filename or "file", await file.read(limit + 1))
             internal = form.get("internal") == "true"
     except MultiPartException:
-        return JSONResponse({"detail": i18n.gettext(locale, "This file is too large.")}, status_code=413)
+        return JSONResponse({"detail": i18n.gettext(locale, N_("This file is too large."))}, status_code=413)
     try:
         posted = await run.io_bound(chat.post, session.user, int(ticket_id), "", internal, upload)
     except HelpdeskError as error:

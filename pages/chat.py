@@ -110,7 +110,8 @@ class ChatPanel:
             with ui.element("div").classes("w-full max-h-[28rem] overflow-y-auto flex flex-col-reverse"):
                 # While empty, CSS shows the data-empty text (theme.SHARED_CSS): no element for it.
                 self.log = ui.column().classes("w-full gap-0 chat-log").mark("messages")
-                self.log.props(f'data-empty="{escape(_("No messages yet."))}"')
+                empty = escape(_("No messages yet."))
+                self.log.props(f'data-empty="{empty}"')
             self.typing = ui.label().classes(MUTED + " italic h-5").mark("typing")
             with ui.row().classes("w-full items-end gap-2 no-wrap"):
                 self.input = (
@@ -241,9 +242,10 @@ class ChatPanel:
     def show_presence(self, viewers: tuple[tuple[int, str, bool], ...]) -> None:
         others = [name for user_id, name, _tech in viewers if user_id != self.page.user.id]
         here = _("Also here: {names}", names=", ".join(others)) if others else ""
+        heading = escape(_("Conversation"))
         self.presence.set_content(
             f'<div class="flex items-center justify-between"><span class="text-sm font-bold text-grey-7">'
-            f'{escape(_("Conversation"))}</span><span class="{MUTED}">{escape(here)}</span></div>'
+            f'{heading}</span><span class="{MUTED}">{escape(here)}</span></div>'
         )
 
     # --- sending --------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ def _header_html(page: PageSession | None) -> str:
     links = [_nav_link("/", "dashboard", _("Dashboard")), _nav_link("/tickets/new", "add", _("New ticket"))]
     if page.user.is_technician and page.user.is_admin:
         links.append(_nav_link("/admin/users", "group", _("Users")))
+        links.append(_nav_link("/admin/displays", "tv", _("Displays")))
     links.append(_nav_link("/profile", "account_circle", page.user.name))
     links.append(_nav_link("/auth/logout", "logout", "", title=_("Sign out")))
     menu = f'<div class="flex items-center gap-1">{"".join(links)}</div>'
@@ -99,3 +100,9 @@ def frame(page: PageSession | None, title: str, ticket_id: int | None = None) ->
         ui.html(_header_html(page), sanitize=False).classes("w-full").mark("header")
     with ui.column().classes(CONTENT) as content:
         yield content
+
+
+def not_found(page: PageSession | None) -> None:
+    """What an address shows to someone who may not know it exists."""
+    with frame(page, _("Not found")):
+        ui.label(_("This page does not exist.")).classes("text-xl").mark("not-found")

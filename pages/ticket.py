@@ -96,9 +96,8 @@ class TicketScreen:
                 with ui.card().classes("w-full"):
                     # Title and entries in one element; an entry re-renders it (timelines are short).
                     self.timeline = ui.html("", sanitize=False).classes("w-full").mark("timeline")
-                    self.timeline_rows = [
-                        f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{escape(_("Timeline"))}</div>'
-                    ]
+                    heading = escape(_("Timeline"))
+                    self.timeline_rows = [f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{heading}</div>']
             with ui.card().classes("w-80 max-md:w-full gap-2"):
                 # One element for the whole block: every element costs memory on every open page.
                 self.details = (

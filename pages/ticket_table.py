@@ -48,9 +48,8 @@ class TicketTable:
             {"name": "updated", "label": _("Last update"), "field": "updated", "sortable": True, "align": "left"},
         ]
         self.table = ui.table(columns=columns, rows=[], row_key="id").classes("w-full").mark("tickets")
-        self.table.props(
-            f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{_("No tickets here.")}"'
-        )
+        empty = _("No tickets here.")
+        self.table.props(f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{empty}"')
         self.table.add_slot("body-cell-status", _STATUS_SLOT)
         self.table.add_slot("body-cell-priority", _PRIORITY_SLOT)
         self.table.add_slot("body-cell-unread", _UNREAD_SLOT)

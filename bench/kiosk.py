@@ -1,0 +1,226 @@
+"""Wall displays under a burst of changes, and what the burst costs everyone else.
+
+D simulated displays hold `/kiosk` open (each a NiceGUI page with its socket, as a TV's browser
+does), and U employees hold their dashboard open, each sending a UI event (the ticket table's
+sort request) every 2 seconds and timing the server's answer. After a calm phase, a burst of 100
+ticket changes arrives through the REST API (100 new tickets, 10 requests in flight). Measured:
+the time until every display shows the final state (its "open" counter equals the final count),
+counted from the burst's first request and from its last response; and the employees' UI event
+latency p95 in the calm phase and during the bursts.
+
+    python -m bench.kiosk [--displays 0 50] [--users 100] [--changes 100] [--bursts 3]
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.nicegui_client import PageTab  # noqa: E402
+from tests.app_process import App  # noqa: E402
+
+OPEN_COUNTER = re.compile(rb'data-counter=\\"open\\"><b>(\d+)</b>')
+USER_EVERY = 2.0  # seconds between one employee's UI events (50 events/s from 100 employees)
+
+
+def prepare(data_dir: Path, n_displays: int, n_users: int) -> tuple[list[str], list[str], str, int]:
+    """Accounts, tickets and paired displays, written through the services before the app starts."""
+    os.environ["HELPDESK_DATA_DIR"] = str(data_dir)
+    from sqlalchemy import insert
+    from sqlmodel import func, select
+
+    from helpdesk import auth, db, kiosk, security
+    from helpdesk.config import get_settings
+    from models import Category, Priority, Role, Status, Ticket, User
+
+    get_settings.cache_clear()
+    security.signing_key.cache_clear()
+    db.init()
+    db.migrate()
+    one_hash = security.hash_password("bench password")
+
+    def account(kind: str, i: int, role: Role, admin: bool = False) -> dict:
+        email = f"{kind}{i}@bench.example"
+        return {"email": email, "name": f"{kind} {i}", "role": role, "password_hash": one_hash, "is_admin": admin}
+
+    with db.write_session() as session:
+        rows = [account("admin", 0, Role.technician, True)] + [account("tech", i, Role.technician) for i in range(8)]
+        rows += [account("employee", i, Role.employee) for i in range(n_users + 1)]
+        session.execute(insert(User), rows)
+    with db.read_session() as session:
+        people = list(session.exec(select(User).order_by(User.id)))
+    admin, technicians, employees = people[0], people[1:9], people[9:]
+    with db.write_session() as session:
+        for i, employee in enumerate(employees[:-1]):
+            for n in range(3):
+                session.add(Ticket(title=f"Problem {n} of {employee.name}", description="bench",
+                                   priority=Priority.normal, category=Category.other, requester_id=employee.id,
+                                   assignee_id=technicians[(i + n) % 8].id if n else None,
+                                   status=Status.in_progress if n == 2 else Status.open))  # fmt: skip
+    displays = []
+    for i in range(n_displays):
+        _display, code = kiosk.create_display(admin, f"TV {i}", "en" if i % 2 else "fr", privacy=i % 3 != 0)
+        displays.append(kiosk.pair(code))
+    with db.read_session() as session:
+        open_now = session.exec(select(func.count()).select_from(Ticket).where(Ticket.status == Status.open)).one()
+    sessions = [auth.start_session(e) for e in employees[:-1]]
+    burst_token = auth.start_api_token(employees[-1])[0]
+    db.engine().dispose()
+    return displays, sessions, burst_token, open_now
+
+
+class Employee:
+    """An employee's dashboard tab: sends the table's sort request, times the answer."""
+
+    def __init__(self, tab: PageTab) -> None:
+        self.tab = tab
+        self.table = tab.listener("table", "request")
+        self.sent_at: float | None = None
+        self.answered = asyncio.Event()
+        self.samples: list[tuple[float, float]] = []  # (sent at, latency)
+
+    def on_update(self, frame: bytes, at: float) -> None:
+        if self.sent_at is not None and b"rowsNumber" in frame:
+            self.samples.append((self.sent_at, at - self.sent_at))
+            self.sent_at = None
+            self.answered.set()
+
+    async def act(self, stop: asyncio.Event, offset: float) -> None:
+        await asyncio.sleep(offset)
+        descending = False
+        while not stop.is_set():
+            started = time.perf_counter()
+            self.answered.clear()
+            self.sent_at = started
+            descending = not descending
+            pagination = {"page": 1, "rowsPerPage": 25, "sortBy": "updated", "descending": descending}
+            await self.tab.emit(*self.table, {"pagination": pagination})
+            try:
+                await asyncio.wait_for(self.answered.wait(), timeout=10)
+            except TimeoutError:
+                self.sent_at = None
+            await asyncio.sleep(max(0.0, started + USER_EVERY - time.perf_counter()))
+
+
+class Display:
+    def __init__(self, tab: PageTab) -> None:
+        self.tab = tab
+        self.open_count: int | None = None
+        self.reached: dict[int, float] = {}
+
+    def on_update(self, frame: bytes, at: float) -> None:
+        for value in OPEN_COUNTER.findall(frame):
+            self.open_count = int(value)
+            self.reached.setdefault(int(value), at)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[94] if len(values) > 1 else float("nan")
+
+
+async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, calm: float) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"helpdesk-bench-kiosk-{n_displays}-"))
+    cookies, sessions, burst_token, open_count = prepare(data_dir, n_displays, n_users)
+    app = App(data_dir)
+    app.start()
+    stop = asyncio.Event()
+    async with httpx.AsyncClient(base_url=app.url, timeout=60, limits=httpx.Limits(max_connections=20)) as http:
+        displays = []
+        for cookie in cookies:
+            display = Display(await PageTab.open(http, app.port, "/kiosk", {"helpdesk_display": cookie}))
+            assert await display.tab.connect()
+            displays.append(display)
+        employees = []
+        for session in sessions:
+            employee = Employee(await PageTab.open(http, app.port, "/", {"helpdesk_session": session}))
+            assert await employee.tab.connect()
+            employees.append(employee)
+        listeners = [asyncio.create_task(c.tab.listen(c.on_update, stop)) for c in displays + employees]
+        actors = [asyncio.create_task(e.act(stop, i * USER_EVERY / n_users)) for i, e in enumerate(employees)]
+
+        calm_start = time.perf_counter()
+        await asyncio.sleep(calm)
+        calm_window = (calm_start + 1, time.perf_counter())
+        bursts = []
+        headers = {"Authorization": f"Bearer {burst_token}"}
+        gate = asyncio.Semaphore(10)
+
+        async def change(n: int) -> None:
+            async with gate:
+                body = {"title": f"Burst ticket {n}", "description": "bench", "priority": "high", "category": "other"}
+                response = await http.post("/api/v1/tickets", json=body, headers=headers)
+                assert response.status_code == 201, response.text
+
+        if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
+            assert app.process is not None
+            profile = ["py-spy", "record", "-d", str(int(n_bursts * (4 + calm / 2))), "-r", "100", "--format", "raw"]
+            profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid), "--threads"]
+            subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for b in range(n_bursts):
+            first = time.perf_counter()
+            await asyncio.gather(*(change(b * n_changes + n) for n in range(n_changes)))
+            last = time.perf_counter()
+            open_count += n_changes
+            deadline = last + 10
+            while any(d.open_count != open_count for d in displays) and time.perf_counter() < deadline:
+                await asyncio.sleep(0.01)
+            shown = max((d.reached.get(open_count, float("inf")) for d in displays), default=last)
+            bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
+            await asyncio.sleep(calm / 2)
+        stop.set()
+        await asyncio.gather(*actors, *listeners, return_exceptions=True)
+    app.stop()
+    samples = [s for e in employees for s in e.samples]
+    calm_lat = [lat * 1000 for sent, lat in samples if calm_window[0] <= sent <= calm_window[1]]
+    burst_lat = [lat * 1000 for sent, lat in samples if any(b["first"] <= sent <= b["end"] for b in bursts)]
+    return {
+        "displays": n_displays,
+        "users": len(employees),
+        "burst_s": statistics.median(b["last"] - b["first"] for b in bursts),
+        "from_first": statistics.median(b["shown"] - b["first"] for b in bursts),
+        "from_last": statistics.median(b["shown"] - b["last"] for b in bursts),
+        "calm_n": len(calm_lat),
+        "calm_p95": p95(calm_lat),
+        "burst_n": len(burst_lat),
+        "burst_p95": p95(burst_lat),
+        "errors": len(app.server_errors()),
+        "dropped": sum(c.tab.closed for c in displays + employees),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--displays", type=int, nargs="+", default=[0, 50])
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--bursts", type=int, default=3)
+    parser.add_argument("--calm", type=float, default=10.0)
+    args = parser.parse_args()
+    rows = [asyncio.run(run_one(d, args.users, args.changes, args.bursts, args.calm)) for d in args.displays]
+    print(f"\nkiosk: {args.users} employees acting every {USER_EVERY} s; bursts of {args.changes} changes (median of "
+          f"{args.bursts})\n")  # fmt: skip
+    head = ["displays", "burst lasts s", "all displays final: from first change s", "from last change s"]
+    head += ["employee p95 calm ms (n)", "employee p95 in bursts ms (n)", "ratio", "dropped", "server errors"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---:|" * len(head))
+    for r in rows:
+        cells = [r["displays"], f"{r['burst_s']:.2f}"]
+        cells += [f"{r['from_first']:.2f}", f"{r['from_last']:.2f}"] if r["displays"] else ["—", "—"]
+        cells += [f"{r['calm_p95']:.1f} ({r['calm_n']})", f"{r['burst_p95']:.1f} ({r['burst_n']})"]
+        cells += [f"{r['burst_p95'] / r['calm_p95']:.2f}", r["dropped"], r["errors"]]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
