@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint i18n bench-queue bench-chat clean
+.PHONY: run test install install-test lint i18n bench-queue bench-chat bench-kiosk bench-remote clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 install: $(STAMP)
@@ -21,7 +23,8 @@ run: install
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test]"
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium >/dev/null && command -v Xvnc >/dev/null && command -v xev >/dev/null || { apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium tigervnc-standalone-server x11-utils x11-xserver-utils >/dev/null; }
 	touch $@
 
 install-test: $(TEST_STAMP)
@@ -49,5 +52,11 @@ bench-queue: install
 bench-chat: install-test
 	$(BIN)/python -m bench.chat
 
+bench-kiosk: install-test
+	$(BIN)/python -m bench.kiosk
+
+bench-remote: install-test
+	$(BIN)/python -m bench.remote
+
 clean:
-	rm -rf $(VENV) test-artifacts
+	rm -rf $(VENV) node_modules test-artifacts

@@ -7,6 +7,7 @@ from nicegui import app, ui
 import pages
 from helpdesk import api, db, events, memory, setup
 from helpdesk.config import get_settings
+from helpdesk.supervisor import bridge
 
 settings = get_settings()
 db.init()
@@ -34,6 +35,9 @@ def _on_startup() -> None:
 
 
 app.on_startup(_on_startup)
+if settings.remote_enabled:
+    app.on_startup(bridge.start)
+    app.on_shutdown(bridge.stop)
 
 if __name__ in {"__main__", "__mp_main__"}:
     ui.run(

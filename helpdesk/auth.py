@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlmodel import delete, select
+from sqlmodel import delete, select, update
 
-from helpdesk import db
+from helpdesk import db, remote
 from helpdesk.config import get_settings
 from helpdesk.errors import N_, InvalidInput, NotAuthenticated, RateLimited
 from helpdesk.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, verify_password
@@ -61,6 +61,11 @@ def authenticate(email: str, password: str, address: str) -> User:
     if not ok or user is None or not user.is_active:
         _limiter.hit(per_account, "account", account_key)
         raise InvalidInput(N_("Wrong email or password."))
+    if user.last_address != address[:64]:
+        # Remote assistance's default workstation: where this person last signed in from.
+        with db.write_session() as session:
+            session.exec(update(User).where(User.id == user.id).values(last_address=address[:64]))
+        user.last_address = address[:64]
     return user
 
 
@@ -133,3 +138,4 @@ def logout(token: str | None) -> None:
             session.add(RevokedSession(jti=claims.jti, expires_at=expires))
         # Housekeeping: entries whose token has expired anyway can go.
         session.exec(delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))
+    remote.end_for_technician(claims.user_id)

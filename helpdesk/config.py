@@ -27,6 +27,29 @@ class Settings(BaseSettings):
     # Shown times are in this zone (IANA name, e.g. Europe/Paris).
     timezone: str = Field("UTC", validation_alias="HELPDESK_TIMEZONE")
 
+    # Remote assistance: the websockify bridge the app starts as a child process.
+    remote_enabled: bool = Field(True, validation_alias="HELPDESK_REMOTE_ENABLED")
+    remote_bridge_host: str | None = Field(None, validation_alias="HELPDESK_REMOTE_BRIDGE_HOST")  # default: HOST
+    remote_bridge_port: int = Field(6080, validation_alias="HELPDESK_REMOTE_BRIDGE_PORT")
+    # What browsers connect to, when a reverse proxy fronts the bridge (e.g. wss://helpdesk.example.com/remote).
+    remote_public_url: str | None = Field(None, validation_alias="HELPDESK_REMOTE_PUBLIC_URL")
+    # Origins whose pages may open the bridge (comma-separated); default: the app's own address.
+    remote_origins: str | None = Field(None, validation_alias="HELPDESK_REMOTE_ORIGINS")
+    remote_max_minutes: float = Field(60, validation_alias="HELPDESK_REMOTE_MAX_MINUTES")
+    remote_idle_minutes: float = Field(5, validation_alias="HELPDESK_REMOTE_IDLE_MINUTES")
+    remote_default_port: int = Field(5900, validation_alias="HELPDESK_REMOTE_DEFAULT_PORT")
+
+    @property
+    def bridge_host(self) -> str:
+        return self.remote_bridge_host or self.host
+
+    @property
+    def allowed_origins(self) -> set[str]:
+        if self.remote_origins:
+            return {o.strip().rstrip("/") for o in self.remote_origins.split(",") if o.strip()}
+        hosts = {self.host, "127.0.0.1", "localhost"} if self.host in ("127.0.0.1", "localhost") else {self.host}
+        return {f"{scheme}://{h}:{self.port}" for h in hosts for scheme in ("http", "https")}
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'helpdesk.db').resolve()}"

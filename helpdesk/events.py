@@ -87,7 +87,30 @@ class DisplayChanged:
     revoked: bool
 
 
-Event = TicketChanged | SessionsRevoked | MessagePosted | MessagesSeen | Typing | PresenceChanged | DisplayChanged
+@dataclass(frozen=True)
+class RemoteChanged:
+    """A remote assistance session was requested, answered or ended."""
+
+    session_id: int
+    ticket_id: int
+    employee_id: int
+    technician_id: int
+    status: str
+    mode: str
+    technician_name: str
+    ticket_title: str
+
+
+Event = (
+    TicketChanged
+    | SessionsRevoked
+    | MessagePosted
+    | MessagesSeen
+    | Typing
+    | PresenceChanged
+    | DisplayChanged
+    | RemoteChanged
+)
 Subscriber = Callable[[Event], None]
 
 _subscribers: list[Subscriber] = []

@@ -2,6 +2,7 @@
 
 from models.display import Display
 from models.message import Attachment, Message, MessageRead
+from models.remote import RemoteMode, RemoteSession, RemoteStatus, RemoteToken
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
 from models.user import Role, User
@@ -13,6 +14,10 @@ __all__ = [
     "Message",
     "MessageRead",
     "Priority",
+    "RemoteMode",
+    "RemoteSession",
+    "RemoteStatus",
+    "RemoteToken",
     "RevokedSession",
     "Role",
     "Status",

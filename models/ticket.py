@@ -69,6 +69,7 @@ class TicketEventKind(StrEnum):
     assignee = "assignee"
     title = "title"
     description = "description"
+    remote = "remote"  # remote assistance: to_value is the step, from_value its detail
 
 
 class TicketEvent(SQLModel, table=True):

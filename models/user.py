@@ -26,6 +26,10 @@ class User(SQLModel, table=True):
     # Carried in every session token; bumping it ends all the user's sessions at once.
     token_version: int = 1
     language: str | None = Field(default=None, max_length=8)
+    # The workstation remote assistance connects to; empty: the address of the last sign-in.
+    workstation_host: str | None = Field(default=None, max_length=255)
+    workstation_port: int | None = None
+    last_address: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

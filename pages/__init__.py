@@ -9,6 +9,7 @@ from pages import (
     live,
     login,
     profile,
+    remote,
     theme,
     ticket,
     ticket_new,
@@ -27,3 +28,4 @@ def register() -> None:
     profile.register()
     attachments.register()
     kiosk.register()
+    remote.register()

@@ -86,6 +86,11 @@ def _forward(event: events.Event) -> None:
             ticket_changed.emit(event)
         case events.SessionsRevoked():
             sessions_revoked.emit(event)
+        case events.RemoteChanged():
+            by_user.dispatch(event.employee_id, event)
+            if event.technician_id != event.employee_id:
+                by_user.dispatch(event.technician_id, event)
+            by_ticket.dispatch(event.ticket_id, event)
 
 
 _unsubscribe = None

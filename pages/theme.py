@@ -4,11 +4,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from html import escape
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from models import Priority, Status
 from pages.i18n import _
 from pages.notifier import MessageNotifier
+from pages.remote import EmployeeConsent
 from pages.session import PageSession
 
 PRIMARY = "#1f4e79"
@@ -94,6 +95,9 @@ def frame(page: PageSession | None, title: str, ticket_id: int | None = None) ->
     ui.page_title(f"{title} · Helpdesk")
     if page is not None:
         MessageNotifier(page, title, ticket_id)
+        if not page.user.is_technician:
+            consent = EmployeeConsent(page)
+            background_tasks.create(consent.load(), name="remote consent")
 
     with ui.header().classes("px-4 py-2 bg-primary"):
         # Plain links in one element: the header is on every page, and every element costs memory there.

@@ -2,8 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
 
+from babel.dates import format_timedelta
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import run, ui
@@ -11,13 +13,14 @@ from nicegui.events import ValueChangeEventArguments
 
 from helpdesk import chat, presence, tickets, users
 from helpdesk.errors import HelpdeskError, NotAuthenticated
-from helpdesk.events import TicketChanged
+from helpdesk.events import RemoteChanged, TicketChanged
 from helpdesk.tickets import TicketView, TimelineEntry
 from models import Category, Priority, Status, TicketEventKind
 from models.ticket import DESCRIPTION_MAX, TITLE_MAX
 from pages import live
 from pages.chat import ChatPanel
-from pages.i18n import _, ago, when
+from pages.i18n import _, ago, locale, when
+from pages.remote import TechnicianRemote
 from pages.session import FAILED, PageSession, open_session
 from pages.theme import (
     MUTED,
@@ -71,10 +74,49 @@ def describe(entry: TimelineEntry) -> str:
             return _("{who} took the ticket", who=who)
         case TicketEventKind.assignee:
             return _("{who} assigned the ticket to {after}", who=who, after=after)
+        case TicketEventKind.remote:
+            return describe_remote(entry, who)
         case TicketEventKind.title:
             return _("{who} renamed the ticket to “{after}”", who=who, after=after)
         case _:
             return _("{who} edited the description", who=who)
+
+
+def _duration(seconds: int) -> str:
+    return format_timedelta(timedelta(seconds=seconds), locale=locale(), threshold=1.0)
+
+
+def describe_remote(entry: TimelineEntry, who: str) -> str:
+    control = entry.from_value == "control"
+    match entry.to_value:
+        case "requested" if control:
+            return _("{who} asked to control the requester's computer", who=who)
+        case "requested":
+            return _("{who} asked to see the requester's screen", who=who)
+        case "accepted":
+            return _("{who} accepted remote assistance", who=who)
+        case "declined":
+            return _("{who} declined remote assistance", who=who)
+        case "expired":
+            return _("The remote assistance request expired unanswered")
+        case "started":
+            return _("The remote session started")
+    reason, _sep, seconds = (entry.from_value or "").partition(":")
+    if reason == "cancelled":
+        return _("{who} withdrew the remote assistance request", who=who)
+    reasons = {
+        "employee": _("stopped by the requester"),
+        "technician": _("stopped by the technician"),
+        "time_limit": _("time limit reached"),
+        "idle": _("nobody was watching"),
+        "reassigned": _("the ticket moved on"),
+        "signed_out": _("the technician signed out"),
+    }
+    return _(
+        "The remote session ended after {duration} ({reason})",
+        duration=_duration(int(seconds or 0)),
+        reason=reasons.get(reason, reason),
+    )
 
 
 class TicketScreen:
@@ -87,6 +129,9 @@ class TicketScreen:
         self.last_event_id = 0
         is_tech = page.user.is_technician
         self.heading = ui.html("", sanitize=False).classes("w-full").mark("ticket-heading")
+        # Remote assistance's state and viewer (technicians): empty, hence free, until a session exists.
+        remote_area = ui.column().classes("w-full gap-2") if is_tech else None
+        self.remote: TechnicianRemote | None = None
         with ui.row().classes("w-full gap-4 items-start no-wrap max-md:flex-wrap"):
             with ui.column().classes("grow gap-4 min-w-0"):
                 with ui.card().classes("w-full"):
@@ -105,6 +150,8 @@ class TicketScreen:
                 )
                 if is_tech:
                     self._technician_actions(technicians)
+                    assert remote_area is not None
+                    self.remote = TechnicianRemote(page, view.ticket.id, remote_area)
                 else:
                     self._requester_actions()
         self.show(view)
@@ -194,6 +241,8 @@ class TicketScreen:
                 self.assignee_select.options[t.assignee_id] = view.assignee_name or "?"
                 self.assignee_select.update()
             self.assignee_select.set_value(t.assignee_id or UNASSIGNED)
+            if self.remote is not None:
+                self.remote.show(view)
         else:
             self.edit.set_visibility(t.status == Status.open)
 
@@ -224,7 +273,7 @@ class TicketScreen:
         self.append_timeline(entries)
 
     async def on_change(self, event: object) -> None:
-        if isinstance(event, TicketChanged) and not self.heading.is_deleted:
+        if isinstance(event, TicketChanged | RemoteChanged) and not self.heading.is_deleted:
             await self.reload()
 
     async def _take(self) -> None:

@@ -24,7 +24,14 @@ class App:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-        self.env |= {"HELPDESK_DATA_DIR": str(data_dir), "HELPDESK_PORT": str(self.port), "HELPDESK_HOST": "127.0.0.1"}
+        self.bridge_port = free_port()
+        self.env |= {
+            "HELPDESK_DATA_DIR": str(data_dir),
+            "HELPDESK_PORT": str(self.port),
+            "HELPDESK_HOST": "127.0.0.1",
+            "HELPDESK_REMOTE_ENABLED": "true",
+            "HELPDESK_REMOTE_BRIDGE_PORT": str(self.bridge_port),
+        }
         self.process: subprocess.Popen | None = None
         self.log = data_dir / "app.log"
 

@@ -56,6 +56,8 @@ def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch, database: str | N
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("HELPDESK_SECRET_KEY", raising=False)
+    # Page tests run the app in-process: no bridge child process (the e2e tests start real ones).
+    monkeypatch.setenv("HELPDESK_REMOTE_ENABLED", "false")
     get_settings.cache_clear()
     security.signing_key.cache_clear()
 

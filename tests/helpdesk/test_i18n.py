@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from helpdesk import i18n
 
 ROOT = Path(__file__).parents[2]
-SAME_IN_FRENCH = {"Description", "Conversation"}
+SAME_IN_FRENCH = {"Description", "Conversation", "Port"}
 
 
 def source_messages() -> set[str]:

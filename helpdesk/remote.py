@@ -1,0 +1,392 @@
+"""Remote assistance: a technician asks, the employee consents, the bridge carries the screen.
+
+The technician assigned to a ticket requests a view-only or control session; the employee
+accepts or declines within two minutes. Only while a session is accepted can its technician
+get bridge tokens: random, single use, 60 seconds, stored as SHA-256 digests. The bridge
+(helpdesk/bridge.py, another process) redeems a token for the workstation's address and keeps
+asking `bridge_alive` so that an ended session loses its connection within two seconds.
+Every step is written on the ticket's timeline.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from helpdesk import db, events
+from helpdesk.config import get_settings
+from helpdesk.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.users import load_actor
+from models import (
+    RemoteMode,
+    RemoteSession,
+    RemoteStatus,
+    RemoteToken,
+    Role,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    User,
+)
+from models.clock import utcnow
+
+REQUEST_SECONDS = 120
+TOKEN_SECONDS = 60
+HOST_PATTERN_MAX = 255
+LIVE = (RemoteStatus.requested, RemoteStatus.accepted)
+
+
+class EndReason:
+    employee = "employee"
+    technician = "technician"
+    time_limit = "time_limit"
+    idle = "idle"
+    reassigned = "reassigned"
+    signed_out = "signed_out"
+    cancelled = "cancelled"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the bridge may connect to, for whom."""
+
+    session_id: int
+    technician_id: int
+    host: str
+    port: int
+    view_only: bool
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _validate_address(host: str, port: int) -> tuple[str, int]:
+    host = host.strip()
+    if not host or len(host) > HOST_PATTERN_MAX or any(c.isspace() or c in "/?#@" for c in host):
+        raise InvalidInput(N_("Enter the workstation's host name or IP address."))
+    if not 1 <= int(port) <= 65535:
+        raise InvalidInput(N_("The VNC port must be between 1 and 65535."))
+    return host, int(port)
+
+
+def workstation(user: User) -> tuple[str | None, int]:
+    """Where remote assistance connects: the profile's address, else the last sign-in's."""
+    return user.workstation_host or user.last_address, user.workstation_port or get_settings().remote_default_port
+
+
+def _record(session: Session, remote: RemoteSession, actor_id: int | None, step: str, detail: str | None) -> None:
+    session.add(
+        TicketEvent(
+            ticket_id=remote.ticket_id, actor_id=actor_id, kind=TicketEventKind.remote, from_value=detail, to_value=step
+        )
+    )
+
+
+def _event(remote: RemoteSession, technician_name: str, ticket_title: str) -> events.RemoteChanged:
+    return events.RemoteChanged(
+        session_id=remote.id,
+        ticket_id=remote.ticket_id,
+        employee_id=remote.employee_id,
+        technician_id=remote.technician_id,
+        status=remote.status.value,
+        mode=remote.mode.value,
+        technician_name=technician_name,
+        ticket_title=ticket_title,
+    )
+
+
+def _publish(remote: RemoteSession, technician_name: str, ticket_title: str) -> None:
+    events.publish(_event(remote, technician_name, ticket_title))
+
+
+def _names(session: Session, remote: RemoteSession) -> tuple[str, str]:
+    technician = session.get(User, remote.technician_id)
+    ticket = session.get(Ticket, remote.ticket_id)
+    return (technician.name if technician else "?"), (ticket.title if ticket else "?")
+
+
+def _get(session: Session, actor: User, session_id: int) -> RemoteSession:
+    remote = session.get(RemoteSession, session_id)
+    # Someone who is not part of the session learns nothing about it.
+    if remote is None or actor.id not in (remote.technician_id, remote.employee_id):
+        raise NotFound(N_("This remote session does not exist."))
+    return remote
+
+
+def request(
+    actor: User, ticket_id: int, mode: RemoteMode, host: str | None = None, port: int | None = None
+) -> RemoteSession:
+    mode = RemoteMode(mode)
+    with db.write_session() as session:
+        actor = load_actor(session, actor)
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or actor.role != Role.technician:
+            raise NotFound(N_("This ticket does not exist or is not yours to see."))
+        if ticket.assignee_id != actor.id:
+            raise PermissionDenied(N_("Only the technician assigned to the ticket can ask for remote assistance."))
+        if ticket.status == Status.resolved:
+            raise InvalidInput(N_("This ticket is resolved."))
+        employee = session.get(User, ticket.requester_id)
+        if employee is None or employee.id == actor.id or not employee.is_active:
+            raise InvalidInput(N_("Remote assistance needs an active requester other than you."))
+        busy = session.exec(
+            select(RemoteSession.id).where(RemoteSession.ticket_id == ticket_id, RemoteSession.status.in_(LIVE))
+        ).first()
+        if busy is not None:
+            raise Conflict(N_("A remote session is already pending or running on this ticket."))
+        if host is not None:
+            # The technician corrects the workstation's address: it is kept on the employee's profile.
+            chosen_port = port if port is not None else get_settings().remote_default_port
+            employee.workstation_host, employee.workstation_port = _validate_address(host, chosen_port)
+            session.add(employee)
+        target_host, target_port = workstation(employee)
+        if not target_host:
+            raise InvalidInput(N_("No workstation address is known for {name}. Enter it."), name=employee.name)
+        remote = RemoteSession(
+            ticket_id=ticket_id,
+            technician_id=actor.id,
+            employee_id=employee.id,
+            mode=mode,
+            host=target_host,
+            port=target_port,
+        )
+        session.add(remote)
+        session.flush()
+        _record(session, remote, actor.id, "requested", mode.value)
+        title = ticket.title
+    _publish(remote, actor.name, title)
+    return remote
+
+
+def answer(actor: User, session_id: int, accept: bool) -> RemoteSession:
+    with db.write_session() as session:
+        actor = load_actor(session, actor)
+        remote = _get(session, actor, session_id)
+        if remote.employee_id != actor.id:
+            raise PermissionDenied(N_("Only the employee can answer this request."))
+        if remote.status != RemoteStatus.requested:
+            raise Conflict(N_("This request was already answered or withdrawn."))
+        now = utcnow()
+        if now - remote.requested_at > timedelta(seconds=REQUEST_SECONDS):
+            raise InvalidInput(N_("This request has expired."))
+        remote.status = RemoteStatus.accepted if accept else RemoteStatus.declined
+        remote.answered_at = now
+        if not accept:
+            remote.ended_at = now
+        session.add(remote)
+        _record(session, remote, actor.id, remote.status.value, remote.mode.value)
+        names = _names(session, remote)
+    _publish(remote, *names)
+    return remote
+
+
+def _end(session: Session, remote: RemoteSession, actor_id: int | None, reason: str, now: datetime) -> None:
+    began = remote.started_at or remote.answered_at or now
+    remote.status = RemoteStatus.expired if reason == "expired" else RemoteStatus.ended
+    remote.ended_at = now
+    remote.end_reason = reason
+    session.add(remote)
+    if reason == "expired":
+        _record(session, remote, None, "expired", remote.mode.value)
+    else:
+        seconds = int((now - began).total_seconds()) if remote.answered_at else 0
+        _record(session, remote, actor_id, "ended", f"{reason}:{seconds}")
+
+
+def end(actor: User, session_id: int) -> RemoteSession:
+    """Either side stops the session (a technician may also withdraw an unanswered request)."""
+    with db.write_session() as session:
+        actor = load_actor(session, actor)
+        remote = _get(session, actor, session_id)
+        if remote.status not in LIVE:
+            return remote
+        if remote.status == RemoteStatus.requested:
+            reason = EndReason.cancelled
+        else:
+            reason = EndReason.employee if actor.id == remote.employee_id else EndReason.technician
+        _end(session, remote, actor.id, reason, utcnow())
+        names = _names(session, remote)
+    _publish(remote, *names)
+    return remote
+
+
+def end_for_technician(technician_id: int, reason: str = EndReason.signed_out) -> None:
+    """A technician who signs out leaves no session running."""
+    with db.write_session() as session:
+        ended = list(
+            session.exec(
+                select(RemoteSession).where(
+                    RemoteSession.technician_id == technician_id, RemoteSession.status.in_(LIVE)
+                )
+            ).all()
+        )
+        now = utcnow()
+        for remote in ended:
+            _end(session, remote, technician_id, reason, now)
+        names = [_names(session, remote) for remote in ended]
+    for remote, (technician, title) in zip(ended, names, strict=True):
+        _publish(remote, technician, title)
+
+
+def sweep() -> list[RemoteSession]:
+    """Expires stale requests and ends sessions past their limit, idle, or whose ticket moved on."""
+    settings = get_settings()
+    now = utcnow()
+    changed: list[tuple[RemoteSession, tuple[str, str]]] = []
+    with db.write_session() as session:
+        live = session.exec(select(RemoteSession).where(RemoteSession.status.in_(LIVE))).all()
+        for remote in live:
+            reason = _stale_reason(session, remote, now, settings.remote_max_minutes, settings.remote_idle_minutes)
+            if reason is not None:
+                _end(session, remote, None, reason, now)
+                changed.append((remote, _names(session, remote)))
+    for remote, names in changed:
+        _publish(remote, *names)
+    return [remote for remote, _names_ in changed]
+
+
+def _stale_reason(
+    session: Session, remote: RemoteSession, now: datetime, max_minutes: float, idle: float
+) -> str | None:
+    if remote.status == RemoteStatus.requested:
+        return "expired" if now - remote.requested_at > timedelta(seconds=REQUEST_SECONDS) else None
+    if not _still_assigned(session, remote):
+        return EndReason.reassigned
+    assert remote.answered_at is not None
+    if now - (remote.started_at or remote.answered_at) > timedelta(minutes=max_minutes):
+        return EndReason.time_limit
+    if now - (remote.bridge_seen_at or remote.answered_at) > timedelta(minutes=idle):
+        return EndReason.idle
+    return None
+
+
+def _still_assigned(session: Session, remote: RemoteSession) -> bool:
+    ticket = session.get(Ticket, remote.ticket_id)
+    technician = session.get(User, remote.technician_id)
+    return (
+        ticket is not None
+        and ticket.assignee_id == remote.technician_id
+        and ticket.status != Status.resolved
+        and technician is not None
+        and technician.is_active
+    )
+
+
+def live_for(actor: User) -> list[events.RemoteChanged]:
+    """The actor's pending or running sessions, either side, as the events that announced them
+    (what a page shows when it opens)."""
+    with db.read_session() as session:
+        actor = load_actor(session, actor)
+        found = session.exec(
+            select(RemoteSession)
+            .where(
+                RemoteSession.status.in_(LIVE),
+                (RemoteSession.employee_id == actor.id) | (RemoteSession.technician_id == actor.id),
+            )
+            .order_by(RemoteSession.id)
+        ).all()
+        return [_event(remote, *_names(session, remote)) for remote in found]
+
+
+def target_for(actor: User, ticket_id: int) -> tuple[str | None, int]:
+    """The requester's workstation address, for the ticket's assigned technician to check."""
+    with db.read_session() as session:
+        actor = load_actor(session, actor)
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or ticket.assignee_id != actor.id:
+            raise PermissionDenied(N_("Only the technician assigned to the ticket can ask for remote assistance."))
+        employee = session.get(User, ticket.requester_id)
+        assert employee is not None
+        return workstation(employee)
+
+
+def issue_token(actor: User, session_id: int) -> str:
+    """A bridge token for the session's own technician, while the employee's consent stands."""
+    token = secrets.token_urlsafe(32)
+    with db.write_session() as session:
+        actor = load_actor(session, actor)
+        remote = _get(session, actor, session_id)
+        if remote.technician_id != actor.id or remote.status != RemoteStatus.accepted:
+            raise PermissionDenied(N_("This remote session is not open to you."))
+        session.add(
+            RemoteToken(
+                token_hash=_digest(token),
+                session_id=remote.id,
+                technician_id=actor.id,
+                expires_at=utcnow() + timedelta(seconds=TOKEN_SECONDS),
+            )
+        )
+    return token
+
+
+# The bridge's side: no user session there, only tokens.
+
+
+def redeem_token(token: str) -> Grant | None:
+    """Burns the token (one use), then says where it leads, if the session is still on."""
+    if not token or len(token) > 100:
+        return None
+    now = utcnow()
+    with db.write_session() as session:
+        row = session.exec(
+            update(RemoteToken)
+            .where(
+                RemoteToken.token_hash == _digest(token), RemoteToken.used_at.is_(None), RemoteToken.expires_at > now
+            )
+            .values(used_at=now)
+            .returning(RemoteToken.session_id, RemoteToken.technician_id)
+        ).first()
+        if row is None:
+            return None
+        remote = session.get(RemoteSession, row[0])
+        if remote is None or remote.status != RemoteStatus.accepted or remote.technician_id != row[1]:
+            return None
+        if not _still_assigned(session, remote):
+            return None
+        return Grant(remote.id, remote.technician_id, remote.host, remote.port, remote.mode == RemoteMode.view)
+
+
+def bridge_alive(grant: Grant) -> bool:
+    with db.read_session() as session:
+        remote = session.get(RemoteSession, grant.session_id)
+        return remote is not None and remote.status == RemoteStatus.accepted and _still_assigned(session, remote)
+
+
+def bridge_seen(grant: Grant, first: bool = False) -> None:
+    """The bridge is carrying this session now (its first connection starts it on the timeline)."""
+    now = utcnow()
+    with db.write_session() as session:
+        remote = session.get(RemoteSession, grant.session_id)
+        if remote is None:
+            return
+        remote.bridge_seen_at = now
+        if first and remote.started_at is None:
+            remote.started_at = now
+            _record(session, remote, None, "started", remote.mode.value)
+        session.add(remote)
+
+
+def newest_remote_event_id() -> int:
+    with db.read_session() as session:
+        return session.exec(
+            select(func.coalesce(func.max(TicketEvent.id), 0)).where(TicketEvent.kind == TicketEventKind.remote)
+        ).one()
+
+
+def tickets_with_remote_events_after(event_id: int) -> list[tuple[int, int, int | None, int]]:
+    """(ticket id, requester, assignee, newest event id) of the tickets with remote steps written
+    since `event_id`, such as the bridge's."""
+    with db.read_session() as session:
+        return list(
+            session.exec(
+                select(Ticket.id, Ticket.requester_id, Ticket.assignee_id, func.max(TicketEvent.id))
+                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                .where(TicketEvent.kind == TicketEventKind.remote, TicketEvent.id > event_id)
+                .group_by(Ticket.id, Ticket.requester_id, Ticket.assignee_id)
+            ).all()
+        )

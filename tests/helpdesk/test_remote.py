@@ -1,0 +1,191 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text, update
+
+from helpdesk import auth, db, events, remote, tickets
+from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from models import Category, Priority, RemoteMode, RemoteSession, RemoteStatus, RemoteToken, Status, TicketEventKind
+from models.clock import utcnow
+from tests.conftest import PASSWORD, People
+
+
+def assigned_ticket(people: People) -> int:
+    ticket = tickets.create(people.employee_a, "Outlook crashes", "Every morning.", Priority.normal, Category.software)
+    tickets.take(people.technician, ticket.id)
+    return ticket.id
+
+
+def requested(people: People, mode: RemoteMode = RemoteMode.control) -> RemoteSession:
+    return remote.request(people.technician, assigned_ticket(people), mode, "10.0.0.7", 5901)
+
+
+def remote_steps(people: People, ticket_id: int) -> list[tuple[str | None, str | None]]:
+    return [
+        (e.to_value, e.from_value)
+        for e in tickets.timeline(people.technician, ticket_id)
+        if e.kind == TicketEventKind.remote
+    ]
+
+
+def test_only_the_assigned_technician_can_ask(people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    with pytest.raises(NotFound):
+        remote.request(people.employee_a, ticket_id, RemoteMode.view, "10.0.0.7", 5900)
+    with pytest.raises(PermissionDenied):
+        remote.request(people.technician_2, ticket_id, RemoteMode.view, "10.0.0.7", 5900)
+    session = remote.request(people.technician, ticket_id, RemoteMode.view, "10.0.0.7", 5900)
+    assert session.status == RemoteStatus.requested
+    with pytest.raises(Conflict):
+        remote.request(people.technician, ticket_id, RemoteMode.control)
+
+
+def test_the_workstation_defaults_to_where_the_employee_signed_in(people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    with pytest.raises(InvalidInput):  # never signed in: no address known yet
+        remote.request(people.technician, ticket_id, RemoteMode.view)
+    auth.authenticate("anna@example.com", PASSWORD, "192.168.4.20")
+    assert remote.target_for(people.technician, ticket_id) == ("192.168.4.20", 5900)
+    session = remote.request(people.technician, ticket_id, RemoteMode.view)
+    assert (session.host, session.port) == ("192.168.4.20", 5900)
+
+
+def test_a_technician_corrects_the_address_on_the_employee_profile(people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    for host, port in (("", 5900), ("bad host", 5900), ("pc/1", 5900), ("pc-7", 0), ("pc-7", 70000)):
+        with pytest.raises(InvalidInput):
+            remote.request(people.technician, ticket_id, RemoteMode.view, host, port)
+    remote.request(people.technician, ticket_id, RemoteMode.view, "pc-7.corp", 5901)
+    assert remote.target_for(people.technician, ticket_id) == ("pc-7.corp", 5901)
+
+
+def test_the_employee_answers_and_only_them(people: People) -> None:
+    seen: list[events.Event] = []
+    events.subscribe(seen.append)
+    session = requested(people)
+    with pytest.raises(PermissionDenied):
+        remote.answer(people.technician, session.id, True)
+    with pytest.raises(NotFound):
+        remote.answer(people.employee_b, session.id, True)
+    remote.answer(people.employee_a, session.id, True)
+    with pytest.raises(Conflict):
+        remote.answer(people.employee_a, session.id, False)
+    statuses = [e.status for e in seen if isinstance(e, events.RemoteChanged)]
+    assert statuses == ["requested", "accepted"]
+    event = next(e for e in seen if isinstance(e, events.RemoteChanged))
+    assert event.technician_name == "Tom Technician" and event.ticket_title == "Outlook crashes"
+
+
+def test_a_declined_request_gives_no_token(people: People) -> None:
+    session = requested(people)
+    with pytest.raises(PermissionDenied):
+        remote.issue_token(people.technician, session.id)  # not accepted yet
+    remote.answer(people.employee_a, session.id, False)
+    with pytest.raises(PermissionDenied):
+        remote.issue_token(people.technician, session.id)
+    assert remote_steps(people, session.ticket_id) == [("requested", "control"), ("declined", "control")]
+
+
+def test_a_request_expires_after_two_minutes(people: People) -> None:
+    session = requested(people)
+    with db.write_session() as s:
+        s.exec(
+            update(RemoteSession)
+            .where(RemoteSession.id == session.id)
+            .values(requested_at=utcnow() - timedelta(seconds=remote.REQUEST_SECONDS + 1))
+        )
+    with pytest.raises(InvalidInput):
+        remote.answer(people.employee_a, session.id, True)
+    assert [s.id for s in remote.sweep()] == [session.id]
+    assert remote_steps(people, session.ticket_id)[-1] == ("expired", "control")
+    assert remote.live_for(people.employee_a) == []
+
+
+def test_tokens_are_for_the_sessions_technician_once_and_stored_hashed(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    with pytest.raises(NotFound):
+        remote.issue_token(people.technician_2, session.id)
+    with pytest.raises(PermissionDenied):
+        remote.issue_token(people.employee_a, session.id)
+    token = remote.issue_token(people.technician, session.id)
+    with db.read_session() as s:
+        assert token not in str(s.execute(text("SELECT * FROM remote_token")).all())
+    grant = remote.redeem_token(token)
+    assert grant is not None and (grant.host, grant.port, grant.view_only) == ("10.0.0.7", 5901, False)
+    assert remote.redeem_token(token) is None  # replayed
+    assert remote.redeem_token("") is None and remote.redeem_token("x" * 200) is None
+
+
+def test_an_expired_token_is_refused(people: People) -> None:
+    session = requested(people, RemoteMode.view)
+    remote.answer(people.employee_a, session.id, True)
+    token = remote.issue_token(people.technician, session.id)
+    with db.write_session() as s:
+        s.exec(update(RemoteToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert remote.redeem_token(token) is None
+
+
+def test_either_side_ends_it_and_the_timeline_says_how_long(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    grant = remote.redeem_token(remote.issue_token(people.technician, session.id))
+    assert grant is not None and remote.bridge_alive(grant)
+    remote.bridge_seen(grant, first=True)
+    remote.end(people.employee_a, session.id)
+    assert not remote.bridge_alive(grant)
+    steps = remote_steps(people, session.ticket_id)
+    assert [s for s, _d in steps] == ["requested", "accepted", "started", "ended"]
+    assert steps[-1][1].startswith("employee:")
+    with pytest.raises(NotFound):
+        remote.end(people.employee_b, session.id)
+
+
+def test_reassigning_the_ticket_ends_the_session(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    grant = remote.redeem_token(remote.issue_token(people.technician, session.id))
+    assert grant is not None
+    tickets.assign(people.technician, session.ticket_id, people.technician_2.id)
+    assert not remote.bridge_alive(grant)  # the bridge drops it at once
+    assert [s.id for s in remote.sweep()] == [session.id]
+    assert remote_steps(people, session.ticket_id)[-1][1].startswith("reassigned:")
+
+
+@pytest.mark.parametrize(
+    ("column", "minutes", "reason"), [("started_at", 61, "time_limit"), ("answered_at", 6, "idle")]
+)
+def test_limits_end_the_session(people: People, column: str, minutes: int, reason: str) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    with db.write_session() as s:
+        s.exec(
+            update(RemoteSession)
+            .where(RemoteSession.id == session.id)
+            .values({column: utcnow() - timedelta(minutes=minutes)})
+        )
+    assert [s.id for s in remote.sweep()] == [session.id]
+    assert remote_steps(people, session.ticket_id)[-1][1].startswith(f"{reason}:")
+
+
+def test_a_watched_session_is_not_idle(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    with db.write_session() as s:
+        s.exec(update(RemoteSession).values(answered_at=utcnow() - timedelta(minutes=30), bridge_seen_at=utcnow()))
+    assert remote.sweep() == []
+
+
+def test_signing_out_ends_the_technicians_sessions(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    auth.logout(auth.start_session(people.technician))
+    assert remote.live_for(people.employee_a) == []
+    assert remote_steps(people, session.ticket_id)[-1][1].startswith("signed_out:")
+
+
+def test_no_remote_assistance_on_a_resolved_ticket(people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    tickets.set_status(people.technician, ticket_id, Status.resolved)
+    with pytest.raises(InvalidInput):
+        remote.request(people.technician, ticket_id, RemoteMode.view, "10.0.0.7", 5900)
