@@ -143,6 +143,9 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
     def do_proxy(self, target: socket.socket) -> None:
         grant = self.grant
         assert grant is not None
+        # Non-blocking: websockify's frame reader otherwise waits inside a half-received frame (or
+        # after a control frame) for the browser's next message, and the liveness check with it.
+        self.request.setblocking(False)
         rfb = RfbFilter(grant.view_only)
         client_queue: list[bytes] = []
         target_queue: list[bytes] = []

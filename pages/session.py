@@ -45,11 +45,13 @@ class PageSession:
     async def call(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`service(actor, *args)` after a fresh check of the session; FAILED if it was refused."""
 
-        def work() -> T:
-            return service(self._verified(), *args, **kwargs)
+        def work() -> tuple[T]:
+            return (service(self._verified(), *args, **kwargs),)
 
         try:
-            return await run.io_bound(work)
+            # Boxed: NiceGUI answers None, not the result, for a call cut short by the app stopping.
+            boxed = await run.io_bound(work)
+            return FAILED if boxed is None else boxed[0]
         except NotAuthenticated:
             self.end()
         except HelpdeskError as error:

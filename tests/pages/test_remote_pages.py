@@ -1,0 +1,69 @@
+from nicegui.testing import User
+
+from helpdesk import remote, tickets
+from models import Category, Priority, RemoteMode, RemoteStatus
+from tests.conftest import People
+from tests.pages.conftest import eventually, sign_in
+
+
+def assigned_ticket(people: People) -> int:
+    ticket = tickets.create(people.employee_a, "VPN drops", "Every hour.", Priority.high, Category.network)
+    tickets.take(people.technician, ticket.id)
+    return ticket.id
+
+
+async def test_the_employee_is_asked_wherever_they_are_and_can_stop(user: User, people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    sign_in(user, people.employee_a)
+    await user.open("/profile")
+    session = remote.request(people.technician, ticket_id, RemoteMode.control, "10.1.2.3", 5900)
+    await user.should_see("Tom Technician asks to control your computer")
+    await user.should_see("VPN drops")
+    user.find(marker="remote-accept").click()
+    await user.should_see("Tom Technician is controlling your screen")
+    user.find("Stop").click()
+    await eventually(lambda: remote.live_for(people.employee_a) == [])
+    await user.should_not_see("Tom Technician is controlling your screen")
+    assert session.id is not None
+
+
+async def test_a_pending_request_shows_on_the_next_page(user: User, people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    remote.request(people.technician, ticket_id, RemoteMode.view, "10.1.2.3", 5900)
+    sign_in(user, people.employee_a)
+    await user.open("/")
+    await user.should_see("Tom Technician asks to see your screen (view only)")
+
+
+async def test_the_button_is_for_the_assigned_technician(user: User, people: People) -> None:
+    ticket = tickets.create(people.employee_a, "Printer", "Jams.", Priority.low, Category.hardware)
+    sign_in(user, people.technician)
+    await user.open(f"/tickets/{ticket.id}")
+    await user.should_see(marker="take")
+    await user.should_not_see(marker="remote-request")
+    tickets.take(people.technician, ticket.id)
+    await user.should_see(marker="remote-request")
+
+
+async def test_a_request_without_an_address_says_what_is_missing(user: User, people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    sign_in(user, people.technician)
+    await user.open(f"/tickets/{ticket_id}")
+    user.find(marker="remote-request").click()
+    await user.should_see(marker="remote-send")
+    user.find(marker="remote-send").click()
+    await user.should_see("Enter the workstation's host name or IP address.")
+    user.find(marker="remote-host").type("pc-42")
+    user.find(marker="remote-send").click()
+    await user.should_see("Waiting for Anna Employee's answer…")
+    [event] = remote.live_for(people.technician)
+    assert event.status == RemoteStatus.requested and event.mode == RemoteMode.view
+
+
+async def test_the_viewer_is_refused_to_others(user: User, people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    session = remote.request(people.technician, ticket_id, RemoteMode.view, "10.1.2.3", 5900)
+    remote.answer(people.employee_a, session.id, True)
+    sign_in(user, people.technician_2)
+    await user.open(f"/remote/{session.id}/viewer")
+    await user.should_see("This remote session is not open to you.")
