@@ -53,11 +53,16 @@ class App:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200 and self._bridge_listens():
                     return
             except httpx.HTTPError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         raise RuntimeError("the app did not start:\n" + self.log.read_text())
+
+    def _bridge_listens(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.bridge_port)) == 0
 
     def stop(self) -> None:
         if self.process is not None:
