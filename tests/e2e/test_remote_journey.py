@@ -64,10 +64,13 @@ def test_consent_view_control_stop_and_view_only(app: App, browser: Browser, vnc
     question = employee.get_by_text("Tom Technician asks to control your computer")
     expect(question).to_be_visible(timeout=3000)
     expect(question).to_contain_text("My screen flickers")
+    employee.wait_for_timeout(500)  # the dialog's opening animation
     screenshot(employee, "remote-consent")
     accepted = time.monotonic()
     employee.get_by_role("button", name="Accept").click()
     expect(employee.get_by_text("Tom Technician is controlling your screen")).to_be_visible(timeout=3000)
+    employee.wait_for_timeout(300)
+    screenshot(employee, "remote-banner")
 
     # The technician sees the remote screen: the known picture, pixel for pixel.
     frame = viewer(technician)
