@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 from nicegui.events import GenericEventArguments
 
 from helpdesk import chat, queue
@@ -111,19 +111,24 @@ class TicketTable:
             "updated": ago(item.updated_at),
         }
 
-    async def _on_message(self, message: MessagePosted) -> None:
+    # Plain functions, not coroutines: every open table hears every change, and NiceGUI would make
+    # a task for each call of a coroutine. Only the tables concerned schedule a refresh.
+    def _on_message(self, message: MessagePosted) -> None:
         if chat.may_see(self.page.user, message):
-            await self._refresh_soon()
+            self._refresh_soon()
 
-    async def _on_change(self, event: TicketChanged) -> None:
+    def _on_change(self, event: TicketChanged) -> None:
         if self.page.user.is_technician or event.requester_id == self.page.user.id:
-            await self._refresh_soon()
+            self._refresh_soon()
 
-    async def _refresh_soon(self) -> None:
-        if self._refresh_scheduled:
-            return
-        self._refresh_scheduled = True
+    def _refresh_soon(self) -> None:
+        if not self._refresh_scheduled:
+            self._refresh_scheduled = True
+            background_tasks.create(self._refresh_later(), name="table refresh")
+
+    async def _refresh_later(self) -> None:
         await asyncio.sleep(REFRESH_DELAY)
         self._refresh_scheduled = False
         if not self.table.is_deleted:
-            await self.refresh()
+            with self.table:  # a new task starts with no page context; notifications need one
+                await self.refresh()
