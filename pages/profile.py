@@ -1,10 +1,10 @@
-"""`/profile`: one's language and password."""
+"""`/profile`: one's language and password; for employees, the workstation remote assistance reaches."""
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from helpdesk import auth, i18n, users
+from helpdesk import auth, i18n, remote, users
 from pages.i18n import _
 from pages.session import FAILED, open_session
 from pages.theme import MUTED, frame
@@ -34,6 +34,13 @@ async def profile_page(request: Request) -> RedirectResponse | None:
                     ui.navigate.reload()
 
             language.on_value_change(save_language)
+            if not page.user.is_technician:
+                host, port = remote.workstation(page.user)
+                where = f"{host}:{port}" if host else _("not known yet (it is where you sign in from)")
+                ui.label(_("Workstation for remote assistance: {where}", where=where)).classes(MUTED).mark(
+                    "workstation"
+                )
+                ui.label(_("Technicians set it when they offer remote assistance.")).classes(MUTED)
         with ui.card().classes("w-full max-w-xl gap-2"):
             ui.label(_("Change password")).classes("text-lg font-bold")
             current = (

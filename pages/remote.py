@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, run, ui
+from nicegui import app, background_tasks, run, ui
 from starlette.staticfiles import StaticFiles
 
 from helpdesk import events, remote
@@ -41,16 +41,25 @@ class EmployeeConsent:
         self.page = page
         self.dialog: ui.dialog | None = None
         self.banner: ui.element | None = None
-        self.anchor = ui.context.client.layout
+        self.shown: tuple[int, str] | None = None
+        self.anchor = ui.context.client.content
         live.by_user.add(page.user.id, self.anchor, self.on_event)
 
     async def load(self) -> None:
-        for event in await self.page.call(remote.live_for) or []:
+        with self.anchor:  # a background task starts outside the page's context
+            current = await self.page.call(remote.live_for) or []
+        if self.shown is not None:
+            return  # a live event came meanwhile: it is newer than this snapshot
+        for event in current:
             self.on_event(event)
 
     def on_event(self, event: object) -> None:
         if not isinstance(event, RemoteChanged) or event.employee_id != self.page.user.id:
             return
+        # The page's first load and a live event may tell the same thing: show it once.
+        if self.shown == (event.session_id, event.status):
+            return
+        self.shown = (event.session_id, event.status)
         self._close()
         with self.anchor:
             if event.status == "requested":
@@ -118,6 +127,7 @@ class TechnicianRemote:
         self.ticket_id = ticket_id
         self.area = area
         self.live: RemoteChanged | None = None
+        self.heard = False
         self.view: TicketView | None = None
         self.button = (
             ui.button(_("Remote assistance"), icon="screen_share", on_click=self.request_dialog)
@@ -126,9 +136,15 @@ class TechnicianRemote:
             .mark("remote-request")
         )
         live.by_ticket.add(ticket_id, self.button, self.on_event)
+        # A session already running (the technician reloaded the page) shows again.
+        background_tasks.create(self.load(), name="remote state")
 
     async def load(self) -> None:
-        for event in await self.page.call(remote.live_for) or []:
+        with self.button:
+            current = await self.page.call(remote.live_for) or []
+        if self.heard:
+            return  # a live event came meanwhile: it is newer than this snapshot
+        for event in current:
             if event.ticket_id == self.ticket_id:
                 self.on_event(event)
 
@@ -144,6 +160,9 @@ class TechnicianRemote:
     def on_event(self, event: object) -> None:
         if not isinstance(event, RemoteChanged) or event.technician_id != self.page.user.id:
             return
+        if self.live is not None and (self.live.session_id, self.live.status) == (event.session_id, event.status):
+            return  # already shown (the page's first load and a live event can both bring it)
+        self.heard = True
         self.live = event if event.status in ("requested", "accepted") else None
         self._update_button()
         self.area.clear()

@@ -67,3 +67,21 @@ async def test_the_viewer_is_refused_to_others(user: User, people: People) -> No
     sign_in(user, people.technician_2)
     await user.open(f"/remote/{session.id}/viewer")
     await user.should_see("This remote session is not open to you.")
+
+
+async def test_the_employee_sees_their_workstation_on_the_profile(user: User, people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    remote.request(people.technician, ticket_id, RemoteMode.view, "pc-42.corp", 5901)
+    sign_in(user, people.employee_a)
+    await user.open("/profile")
+    await user.should_see("Workstation for remote assistance: pc-42.corp:5901")
+
+
+async def test_a_running_session_shows_again_after_a_reload(user: User, people: People) -> None:
+    ticket_id = assigned_ticket(people)
+    session = remote.request(people.technician, ticket_id, RemoteMode.view, "10.1.2.3", 5900)
+    remote.answer(people.employee_a, session.id, True)
+    sign_in(user, people.technician)
+    await user.open(f"/tickets/{ticket_id}")
+    await user.should_see("Remote session (view only)")
+    await user.should_see(marker="remote-viewer")
