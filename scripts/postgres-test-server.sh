@@ -12,4 +12,5 @@ pg_ctlcluster "$version" main start >&2 2>/dev/null || true
 for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
 su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='helpdesk_test'\"" | grep -q 1 ||
   su postgres -c "psql -qc \"CREATE ROLE helpdesk_test LOGIN CREATEDB PASSWORD 'helpdesk_test'\"" >&2
+su postgres -c "psql -qc 'GRANT pg_signal_backend TO helpdesk_test'" >&2
 echo "postgresql+psycopg://helpdesk_test:helpdesk_test@127.0.0.1/postgres"

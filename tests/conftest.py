@@ -10,11 +10,13 @@ each test gets instead its own database cloned from a migrated template database
 import itertools
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 from nicegui.testing import User as SimUser
 from sqlalchemy import create_engine, make_url
 
@@ -62,6 +64,19 @@ def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch, database: str | N
     security.signing_key.cache_clear()
 
 
+def _drop(database: str) -> None:
+    # FORCE may not be allowed to end a server-side worker (autovacuum) that just started on the
+    # database; it is gone a moment later.
+    for attempt in range(20):
+        try:
+            _postgres_admin(f"DROP DATABASE {database} WITH (FORCE)")
+            return
+        except sqlalchemy.exc.ProgrammingError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
+
+
 @pytest.fixture(scope="session")
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("template")
@@ -101,7 +116,7 @@ def data_dir(template_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     db.engine().dispose()
     events._subscribers.clear()
     if database:
-        _postgres_admin(f"DROP DATABASE {database} WITH (FORCE)")
+        _drop(database)
 
 
 @pytest.fixture(autouse=True)
