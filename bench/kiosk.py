@@ -9,6 +9,9 @@ counted from the burst's first request and from its last response; and the emplo
 latency p95 in the calm phase and during the bursts.
 
     python -m bench.kiosk [--displays 0 50] [--users 100] [--changes 100] [--bursts 3]
+
+BENCH_IN_FLIGHT=1 sends a burst one request at a time instead of 10; BENCH_PROFILE=file records
+py-spy samples of the server during the bursts.
 """
 
 import argparse
@@ -154,7 +157,7 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
         calm_window = (calm_start + 1, time.perf_counter())
         bursts = []
         headers = {"Authorization": f"Bearer {burst_token}"}
-        gate = asyncio.Semaphore(10)
+        gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
 
         async def change(n: int) -> None:
             async with gate:
@@ -164,7 +167,7 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
 
         if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
             assert app.process is not None
-            profile = ["py-spy", "record", "-d", str(int(n_bursts * (4 + calm / 2))), "-r", "100", "--format", "raw"]
+            profile = ["py-spy", "record", "-d", str(int(n_bursts * (4 + calm / 2))), "-r", "50", "--format", "raw"]
             profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid), "--threads"]
             subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for b in range(n_bursts):
