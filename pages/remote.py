@@ -120,27 +120,28 @@ class EmployeeConsent:
 
 
 class TechnicianRemote:
-    """The ticket page's remote assistance: the button, then the session's state and viewer."""
+    """The ticket page's remote assistance: the button, then the session's state and viewer.
 
-    def __init__(self, page: PageSession, ticket_id: int, area: ui.element) -> None:
+    Both are made when first needed (the button once the ticket is mine, the area below the
+    heading once a session exists): every element costs memory on every open ticket page.
+    """
+
+    def __init__(self, page: PageSession, ticket_id: int, after: ui.element, actions: ui.element) -> None:
         self.page = page
         self.ticket_id = ticket_id
-        self.area = area
+        self.after = after
+        self.actions = actions
+        self.area: ui.column | None = None
+        self.button: ui.button | None = None
         self.live: RemoteChanged | None = None
         self.heard = False
         self.view: TicketView | None = None
-        self.button = (
-            ui.button(_("Remote assistance"), icon="screen_share", on_click=self.request_dialog)
-            .props("outline")
-            .classes("w-full")
-            .mark("remote-request")
-        )
-        live.by_ticket.add(ticket_id, self.button, self.on_event)
+        live.by_ticket.add(ticket_id, actions, self.on_event)
         # A session already running (the technician reloaded the page) shows again.
         background_tasks.create(self.load(), name="remote state")
 
     async def load(self) -> None:
-        with self.button:
+        with self.actions:
             current = await self.page.call(remote.live_for) or []
         if self.heard:
             return  # a live event came meanwhile: it is newer than this snapshot
@@ -155,7 +156,25 @@ class TechnicianRemote:
     def _update_button(self) -> None:
         t = self.view.ticket if self.view else None
         mine = t is not None and t.assignee_id == self.page.user.id and t.requester_id != self.page.user.id
-        self.button.set_visibility(bool(mine and t.status != Status.resolved and self.live is None))
+        visible = bool(mine and t.status != Status.resolved and self.live is None)
+        if visible and self.button is None:
+            with self.actions:
+                self.button = (
+                    ui.button(_("Remote assistance"), icon="screen_share", on_click=self.request_dialog)
+                    .props("outline")
+                    .classes("w-full")
+                    .mark("remote-request")
+                )
+        if self.button is not None:
+            self.button.set_visibility(visible)
+
+    def _area(self) -> ui.column:
+        if self.area is None:
+            container = self.after.parent_slot.parent
+            with container:
+                self.area = ui.column().classes("w-full gap-2")
+            self.area.move(target_index=container.default_slot.children.index(self.after) + 1)
+        return self.area
 
     def on_event(self, event: object) -> None:
         if not isinstance(event, RemoteChanged) or event.technician_id != self.page.user.id:
@@ -165,8 +184,9 @@ class TechnicianRemote:
         self.heard = True
         self.live = event if event.status in ("requested", "accepted") else None
         self._update_button()
-        self.area.clear()
-        with self.area:
+        area = self._area()
+        area.clear()
+        with area:
             if event.status == "requested":
                 self._status_card(_("Waiting for {name}'s answer…", name=self._requester()), event, _("Withdraw"))
             elif event.status == "accepted":

@@ -129,8 +129,6 @@ class TicketScreen:
         self.last_event_id = 0
         is_tech = page.user.is_technician
         self.heading = ui.html("", sanitize=False).classes("w-full").mark("ticket-heading")
-        # Remote assistance's state and viewer (technicians): empty, hence free, until a session exists.
-        remote_area = ui.column().classes("w-full gap-2") if is_tech else None
         self.remote: TechnicianRemote | None = None
         with ui.row().classes("w-full gap-4 items-start no-wrap max-md:flex-wrap"):
             with ui.column().classes("grow gap-4 min-w-0"):
@@ -143,15 +141,14 @@ class TicketScreen:
                     self.timeline = ui.html("", sanitize=False).classes("w-full").mark("timeline")
                     heading = escape(_("Timeline"))
                     self.timeline_rows = [f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{heading}</div>']
-            with ui.card().classes("w-80 max-md:w-full gap-2"):
+            with ui.card().classes("w-80 max-md:w-full gap-2") as side:
                 # One element for the whole block: every element costs memory on every open page.
                 self.details = (
                     ui.html("", sanitize=False).classes("w-full pb-2 border-b border-gray-300").mark("details")
                 )
                 if is_tech:
                     self._technician_actions(technicians)
-                    assert remote_area is not None
-                    self.remote = TechnicianRemote(page, view.ticket.id, remote_area)
+                    self.remote = TechnicianRemote(page, view.ticket.id, after=self.heading, actions=side)
                 else:
                     self._requester_actions()
         self.show(view)
