@@ -32,6 +32,7 @@ import websockets
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.data import add_accounts, fresh_database  # noqa: E402
 from tests.app_process import App  # noqa: E402  (the same launcher the end-to-end tests use)
 
 MARKER = re.compile(rb"bench#(\d+)#")
@@ -64,29 +65,14 @@ class Stats:
 
 def prepare(data_dir: Path, n_tickets: int, n_technicians: int) -> tuple[list[int], list[str], list[str], list[str]]:
     """Accounts, tickets and tokens, written straight into the app's database before it starts."""
-    os.environ["HELPDESK_DATA_DIR"] = str(data_dir)
-    from sqlalchemy import insert
     from sqlmodel import select
 
-    from helpdesk import auth, db, security
-    from helpdesk.config import get_settings
-    from models import Category, Priority, Role, Ticket, User
+    from helpdesk import auth, db
+    from models import Category, Priority, Role, Ticket
 
-    get_settings.cache_clear()
-    security.signing_key.cache_clear()
-    db.init()
-    db.migrate()
-    one_hash = security.hash_password("bench password")
-
-    def account(kind: str, i: int, role: Role) -> dict:
-        return {"email": f"{kind}{i}@bench.example", "name": f"{kind} {i}", "role": role, "password_hash": one_hash}
-
-    with db.write_session() as session:
-        rows = [account("tech", i, Role.technician) for i in range(n_technicians)]
-        session.execute(insert(User), rows + [account("employee", i, Role.employee) for i in range(n_tickets)])
-    with db.read_session() as session:
-        people = list(session.exec(select(User).order_by(User.id)))
-    technicians, employees = people[:n_technicians], people[n_technicians:]
+    fresh_database(data_dir)
+    people = add_accounts(("tech", n_technicians, Role.technician), ("employee", n_tickets, Role.employee))
+    technicians, employees = people["tech"], people["employee"]
     with db.write_session() as session:
         for employee in employees:
             session.add(Ticket(title=f"Bench ticket of {employee.name}", description="bench", priority=Priority.normal,

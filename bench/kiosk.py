@@ -30,6 +30,7 @@ import httpx
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.data import add_accounts, fresh_database  # noqa: E402
 from bench.nicegui_client import PageTab  # noqa: E402
 from tests.app_process import App  # noqa: E402
 
@@ -39,31 +40,16 @@ USER_EVERY = 2.0  # seconds between one employee's UI events (50 events/s from 1
 
 def prepare(data_dir: Path, n_displays: int, n_users: int) -> tuple[list[str], list[str], str, int]:
     """Accounts, tickets and paired displays, written through the services before the app starts."""
-    os.environ["HELPDESK_DATA_DIR"] = str(data_dir)
-    from sqlalchemy import insert
     from sqlmodel import func, select
 
-    from helpdesk import auth, db, kiosk, security
-    from helpdesk.config import get_settings
-    from models import Category, Priority, Role, Status, Ticket, User
+    from helpdesk import auth, db, kiosk
+    from models import Category, Priority, Role, Status, Ticket
 
-    get_settings.cache_clear()
-    security.signing_key.cache_clear()
-    db.init()
-    db.migrate()
-    one_hash = security.hash_password("bench password")
-
-    def account(kind: str, i: int, role: Role, admin: bool = False) -> dict:
-        email = f"{kind}{i}@bench.example"
-        return {"email": email, "name": f"{kind} {i}", "role": role, "password_hash": one_hash, "is_admin": admin}
-
-    with db.write_session() as session:
-        rows = [account("admin", 0, Role.technician, True)] + [account("tech", i, Role.technician) for i in range(8)]
-        rows += [account("employee", i, Role.employee) for i in range(n_users + 1)]
-        session.execute(insert(User), rows)
-    with db.read_session() as session:
-        people = list(session.exec(select(User).order_by(User.id)))
-    admin, technicians, employees = people[0], people[1:9], people[9:]
+    fresh_database(data_dir)
+    people = add_accounts(
+        ("admin", 1, Role.technician, True), ("tech", 8, Role.technician), ("employee", n_users + 1, Role.employee)
+    )
+    [admin], technicians, employees = people["admin"], people["tech"], people["employee"]
     with db.write_session() as session:
         for i, employee in enumerate(employees[:-1]):
             for n in range(3):

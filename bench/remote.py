@@ -37,6 +37,7 @@ import websockets
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.data import add_accounts, fresh_database  # noqa: E402
 from bench.kiosk import Employee, p95  # noqa: E402
 from bench.nicegui_client import PageTab  # noqa: E402
 from tests.app_process import App  # noqa: E402
@@ -48,29 +49,12 @@ URL = re.compile(r'"url": "([^"]+)"')
 
 
 def prepare(data_dir: Path, n_users: int, repeats: int, vnc_port: int) -> dict:
-    os.environ["HELPDESK_DATA_DIR"] = str(data_dir)
-    from sqlalchemy import insert
-    from sqlmodel import select
+    from helpdesk import auth, db, remote, tickets
+    from models import Category, Priority, RemoteMode, Role, Ticket
 
-    from helpdesk import auth, db, remote, security, tickets
-    from helpdesk.config import get_settings
-    from models import Category, Priority, RemoteMode, Role, Ticket, User
-
-    get_settings.cache_clear()
-    security.signing_key.cache_clear()
-    db.init()
-    db.migrate()
-    one_hash = security.hash_password("bench password")
-    rows = [{"email": "tech@bench.example", "name": "Tech", "role": Role.technician, "password_hash": one_hash}]
-    rows += [
-        {"email": f"e{i}@bench.example", "name": f"Employee {i}", "role": Role.employee, "password_hash": one_hash}
-        for i in range(n_users + repeats)
-    ]
-    with db.write_session() as session:
-        session.execute(insert(User), rows)
-    with db.read_session() as session:
-        people = list(session.exec(select(User).order_by(User.id)))
-    technician, employees = people[0], people[1:]
+    fresh_database(data_dir)
+    people = add_accounts(("tech", 1, Role.technician), ("employee", n_users + repeats, Role.employee))
+    [technician], employees = people["tech"], people["employee"]
     with db.write_session() as session:
         for employee in employees[:n_users]:
             session.add(Ticket(title=f"Problem of {employee.name}", description="bench", priority=Priority.normal,

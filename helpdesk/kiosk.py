@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 
 from helpdesk import db, events
 from helpdesk.config import get_settings
-from helpdesk.errors import N_, InvalidInput, NotFound, PermissionDenied
-from helpdesk.users import LANGUAGES, load_actor
+from helpdesk.errors import N_, InvalidInput, NotFound
+from helpdesk.users import LANGUAGES, require_admin
 from models import Display, Priority, Role, Status, Ticket, User
 from models.clock import utcnow
 from models.display import DISPLAY_NAME_MAX
@@ -40,10 +40,7 @@ def _digest(secret: str) -> str:
 
 
 def _require_admin(session: Session, actor: User) -> User:
-    current = load_actor(session, actor)
-    if not (current.is_technician and current.is_admin):
-        raise PermissionDenied(N_("Only administrators can manage displays."))
-    return current
+    return require_admin(session, actor, N_("Only administrators can manage displays."))
 
 
 def _validate(name: str, language: str) -> str:

@@ -36,7 +36,7 @@ from models.clock import utcnow
 
 REQUEST_SECONDS = 120
 TOKEN_SECONDS = 60
-HOST_PATTERN_MAX = 255
+HOST_MAX = 255
 LIVE = (RemoteStatus.requested, RemoteStatus.accepted)
 
 
@@ -67,7 +67,7 @@ def _digest(token: str) -> str:
 
 def _validate_address(host: str, port: int) -> tuple[str, int]:
     host = host.strip()
-    if not host or len(host) > HOST_PATTERN_MAX or any(c.isspace() or c in "/?#@" for c in host):
+    if not host or len(host) > HOST_MAX or any(c.isspace() or c in "/?#@" for c in host):
         raise InvalidInput(N_("Enter the workstation's host name or IP address."))
     if not 1 <= int(port) <= 65535:
         raise InvalidInput(N_("The VNC port must be between 1 and 65535."))
@@ -87,7 +87,11 @@ def _record(session: Session, remote: RemoteSession, actor_id: int | None, step:
     )
 
 
-def _event(remote: RemoteSession, technician_name: str, ticket_title: str) -> events.RemoteChanged:
+def _event(session: Session, remote: RemoteSession) -> events.RemoteChanged:
+    """The session as pages show it. Made inside the transaction, published after the commit.
+    (`session.get` answers from the session's identity map once the ticket and user are loaded.)"""
+    technician = session.get(User, remote.technician_id)
+    ticket = session.get(Ticket, remote.ticket_id)
     return events.RemoteChanged(
         session_id=remote.id,
         ticket_id=remote.ticket_id,
@@ -95,19 +99,9 @@ def _event(remote: RemoteSession, technician_name: str, ticket_title: str) -> ev
         technician_id=remote.technician_id,
         status=remote.status.value,
         mode=remote.mode.value,
-        technician_name=technician_name,
-        ticket_title=ticket_title,
+        technician_name=technician.name if technician else "?",
+        ticket_title=ticket.title if ticket else "?",
     )
-
-
-def _publish(remote: RemoteSession, technician_name: str, ticket_title: str) -> None:
-    events.publish(_event(remote, technician_name, ticket_title))
-
-
-def _names(session: Session, remote: RemoteSession) -> tuple[str, str]:
-    technician = session.get(User, remote.technician_id)
-    ticket = session.get(Ticket, remote.ticket_id)
-    return (technician.name if technician else "?"), (ticket.title if ticket else "?")
 
 
 def _get(session: Session, actor: User, session_id: int) -> RemoteSession:
@@ -158,8 +152,8 @@ def request(
         session.add(remote)
         session.flush()
         _record(session, remote, actor.id, "requested", mode.value)
-        title = ticket.title
-    _publish(remote, actor.name, title)
+        event = _event(session, remote)
+    events.publish(event)
     return remote
 
 
@@ -180,8 +174,8 @@ def answer(actor: User, session_id: int, accept: bool) -> RemoteSession:
             remote.ended_at = now
         session.add(remote)
         _record(session, remote, actor.id, remote.status.value, remote.mode.value)
-        names = _names(session, remote)
-    _publish(remote, *names)
+        event = _event(session, remote)
+    events.publish(event)
     return remote
 
 
@@ -210,8 +204,8 @@ def end(actor: User, session_id: int) -> RemoteSession:
         else:
             reason = EndReason.employee if actor.id == remote.employee_id else EndReason.technician
         _end(session, remote, actor.id, reason, utcnow())
-        names = _names(session, remote)
-    _publish(remote, *names)
+        event = _event(session, remote)
+    events.publish(event)
     return remote
 
 
@@ -228,26 +222,30 @@ def end_for_technician(technician_id: int, reason: str = EndReason.signed_out) -
         now = utcnow()
         for remote in ended:
             _end(session, remote, technician_id, reason, now)
-        names = [_names(session, remote) for remote in ended]
-    for remote, (technician, title) in zip(ended, names, strict=True):
-        _publish(remote, technician, title)
+        announced = [_event(session, remote) for remote in ended]
+    for event in announced:
+        events.publish(event)
 
 
 def sweep() -> list[RemoteSession]:
     """Expires stale requests and ends sessions past their limit, idle, or whose ticket moved on."""
     settings = get_settings()
+    live_now = select(RemoteSession).where(RemoteSession.status.in_(LIVE))
+    # Runs every second: most of the time nothing is live, and a read takes no write lock.
+    with db.read_session() as session:
+        if session.exec(live_now.limit(1)).first() is None:
+            return []
     now = utcnow()
-    changed: list[tuple[RemoteSession, tuple[str, str]]] = []
+    changed: list[tuple[RemoteSession, events.RemoteChanged]] = []
     with db.write_session() as session:
-        live = session.exec(select(RemoteSession).where(RemoteSession.status.in_(LIVE))).all()
-        for remote in live:
+        for remote in session.exec(live_now).all():
             reason = _stale_reason(session, remote, now, settings.remote_max_minutes, settings.remote_idle_minutes)
             if reason is not None:
                 _end(session, remote, None, reason, now)
-                changed.append((remote, _names(session, remote)))
-    for remote, names in changed:
-        _publish(remote, *names)
-    return [remote for remote, _names_ in changed]
+                changed.append((remote, _event(session, remote)))
+    for _remote, event in changed:
+        events.publish(event)
+    return [remote for remote, _event_ in changed]
 
 
 def _stale_reason(
@@ -290,7 +288,7 @@ def live_for(actor: User) -> list[events.RemoteChanged]:
             )
             .order_by(RemoteSession.id)
         ).all()
-        return [_event(remote, *_names(session, remote)) for remote in found]
+        return [_event(session, remote) for remote in found]
 
 
 def target_for(actor: User, ticket_id: int) -> tuple[str | None, int]:
@@ -305,7 +303,15 @@ def target_for(actor: User, ticket_id: int) -> tuple[str | None, int]:
         return workstation(employee)
 
 
-def issue_token(actor: User, session_id: int) -> str:
+@dataclass(frozen=True)
+class BridgeTicket:
+    """What the technician's viewer needs: the one-use token and whether the session is view only."""
+
+    token: str
+    view_only: bool
+
+
+def issue_token(actor: User, session_id: int) -> BridgeTicket:
     """A bridge token for the session's own technician, while the employee's consent stands."""
     token = secrets.token_urlsafe(32)
     with db.write_session() as session:
@@ -321,7 +327,8 @@ def issue_token(actor: User, session_id: int) -> str:
                 expires_at=utcnow() + timedelta(seconds=TOKEN_SECONDS),
             )
         )
-    return token
+        view_only = remote.mode == RemoteMode.view
+    return BridgeTicket(token, view_only)
 
 
 # The bridge's side: no user session there, only tokens.

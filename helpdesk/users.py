@@ -50,10 +50,11 @@ def load_actor(session: Session, actor: User) -> User:
     return current
 
 
-def _require_admin(session: Session, actor: User) -> User:
+def require_admin(session: Session, actor: User, refusal: str = N_("Only administrators can manage users.")) -> User:
+    """The actor, re-read, if they are an administrator now; `refusal` (a msgid) otherwise."""
     current = load_actor(session, actor)
     if not (current.is_technician and current.is_admin):
-        raise PermissionDenied(N_("Only administrators can manage users."))
+        raise PermissionDenied(refusal)
     return current
 
 
@@ -108,13 +109,13 @@ def create_unchecked(
 
 def create(actor: User, email: str, name: str, password: str, role: Role, is_admin: bool = False) -> User:
     with db.read_session() as session:
-        _require_admin(session, actor)
+        require_admin(session, actor)
     return create_unchecked(email, name, password, role, is_admin)
 
 
 def list_users(actor: User) -> list[User]:
     with db.read_session() as session:
-        _require_admin(session, actor)
+        require_admin(session, actor)
         return list(session.exec(select(User).order_by(User.role.desc(), User.name)))
 
 
@@ -134,7 +135,7 @@ def update(
     """Admin changes to an account; a change of role, admin right or activation ends its sessions."""
     revoked = False
     with db.write_session() as session:
-        admin = _require_admin(session, actor)
+        admin = require_admin(session, actor)
         user = _get(session, user_id)
         if user.id == admin.id and (role == Role.employee or is_admin is False or is_active is False):
             raise InvalidInput(N_("You cannot remove your own administrator access."))
@@ -166,7 +167,7 @@ def reset_password(actor: User, user_id: int) -> str:
     password = secrets.token_urlsafe(12)
     password_hash = hash_password(password)
     with db.write_session() as session:
-        _require_admin(session, actor)
+        require_admin(session, actor)
         user = _get(session, user_id)
         user.password_hash = password_hash
         _revoke(user)

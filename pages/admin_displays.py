@@ -6,9 +6,10 @@ from nicegui import ui
 
 from helpdesk import i18n, kiosk
 from models import Display
+from pages.admin import action_table, admin_page, column
 from pages.i18n import _, when
-from pages.session import FAILED, PageSession, open_session
-from pages.theme import MUTED, frame, not_found
+from pages.session import FAILED, PageSession
+from pages.theme import MUTED
 
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
@@ -39,20 +40,18 @@ class DisplaysScreen:
                 ui.label(_("Wall screens that show the live queue at /kiosk, without signing in.")).classes(MUTED)
             ui.button(_("New display"), icon="tv", on_click=self.edit_dialog).mark("new-display")
         columns = [
-            {"name": "name", "label": _("Name"), "field": "name", "align": "left", "sortable": True},
-            {"name": "language", "label": _("Language"), "field": "language_label", "align": "left"},
-            {"name": "privacy", "label": _("Privacy mode"), "field": "privacy_label", "align": "left"},
-            {"name": "state", "label": _("State"), "field": "state", "align": "left"},
-            {"name": "seen", "label": _("Last seen"), "field": "seen", "align": "left"},
-            {"name": "actions", "label": "", "field": "id"},
+            column("name", _("Name"), sortable=True),
+            column("language", _("Language"), "language_label"),
+            column("privacy", _("Privacy mode"), "privacy_label"),
+            column("state", _("State")),
+            column("seen", _("Last seen")),
         ]
-        self.table = (
-            ui.table(columns=columns, rows=[], row_key="id").props("flat bordered").classes("w-full").mark("displays")
+        self.table = action_table(
+            columns,
+            _ACTIONS_SLOT,
+            "displays",
+            {"pair": self.pair, "edit": self.edit_dialog, "revoke": self.revoke_dialog},
         )
-        self.table.add_slot("body-cell-actions", _ACTIONS_SLOT)
-        self.table.on("pair", lambda e: self.pair(e.args))
-        self.table.on("edit", lambda e: self.edit_dialog(e.args))
-        self.table.on("revoke", lambda e: self.revoke_dialog(e.args))
 
     async def refresh(self) -> None:
         result = await self.page.call(kiosk.list_displays)
@@ -156,16 +155,7 @@ class DisplaysScreen:
 
 
 async def displays_page(request: Request) -> RedirectResponse | None:
-    page = await open_session(request)
-    if page is None:
-        return RedirectResponse("/login")
-    if not (page.user.is_technician and page.user.is_admin):
-        not_found(page)
-        return None
-    with frame(page, _("Displays")):
-        screen = DisplaysScreen(page, str(request.base_url))
-    await screen.refresh()
-    return None
+    return await admin_page(request, _("Displays"), lambda page: DisplaysScreen(page, str(request.base_url)))
 
 
 def register() -> None:

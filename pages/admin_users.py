@@ -6,9 +6,10 @@ from nicegui import ui
 
 from helpdesk import users
 from models import Role
+from pages.admin import action_table, admin_page, column
 from pages.i18n import _, when
-from pages.session import FAILED, PageSession, open_session
-from pages.theme import MUTED, frame, not_found
+from pages.session import FAILED, PageSession
+from pages.theme import MUTED
 
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
@@ -33,20 +34,18 @@ class UsersScreen:
             ui.label(_("Users")).classes("text-2xl font-bold")
             ui.button(_("New user"), icon="person_add", on_click=self.create_dialog).mark("new-user")
         columns = [
-            {"name": "name", "label": _("Name"), "field": "name", "align": "left", "sortable": True},
-            {"name": "email", "label": _("Email"), "field": "email", "align": "left", "sortable": True},
-            {"name": "role", "label": _("Role"), "field": "role_label", "align": "left", "sortable": True},
-            {"name": "state", "label": _("State"), "field": "state", "align": "left"},
-            {"name": "created", "label": _("Created"), "field": "created", "align": "left"},
-            {"name": "actions", "label": "", "field": "id"},
+            column("name", _("Name"), sortable=True),
+            column("email", _("Email"), sortable=True),
+            column("role", _("Role"), "role_label", sortable=True),
+            column("state", _("State")),
+            column("created", _("Created")),
         ]
-        self.table = (
-            ui.table(columns=columns, rows=[], row_key="id").props("flat bordered").classes("w-full").mark("users")
+        self.table = action_table(
+            columns,
+            _ACTIONS_SLOT,
+            "users",
+            {"role": self.role_dialog, "reset": self.reset, "active": self.toggle_active},
         )
-        self.table.add_slot("body-cell-actions", _ACTIONS_SLOT)
-        self.table.on("role", lambda e: self.role_dialog(e.args))
-        self.table.on("reset", lambda e: self.reset(e.args))
-        self.table.on("active", lambda e: self.toggle_active(e.args))
 
     async def refresh(self) -> None:
         result = await self.page.call(users.list_users)
@@ -150,16 +149,7 @@ class UsersScreen:
 
 
 async def users_page(request: Request) -> RedirectResponse | None:
-    page = await open_session(request)
-    if page is None:
-        return RedirectResponse("/login")
-    if not (page.user.is_technician and page.user.is_admin):
-        not_found(page)
-        return None
-    with frame(page, _("Users")):
-        screen = UsersScreen(page)
-    await screen.refresh()
-    return None
+    return await admin_page(request, _("Users"), UsersScreen)
 
 
 def register() -> None:

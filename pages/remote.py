@@ -304,17 +304,15 @@ async def viewer_page(request: Request, session_id: str) -> RedirectResponse | N
     if page is None:
         return RedirectResponse("/login")
     ui.add_css(_VIEWER_CSS)
-    token = await page.call(remote.issue_token, int(session_id)) if session_id.isdigit() else FAILED
-    if token is FAILED or not NOVNC.exists():
-        message = _("This remote session is not open to you.") if token is FAILED else _("noVNC is not installed.")
+    ticket = await page.call(remote.issue_token, int(session_id)) if session_id.isdigit() else FAILED
+    if ticket is FAILED or not NOVNC.exists():
+        message = _("This remote session is not open to you.") if ticket is FAILED else _("noVNC is not installed.")
         ui.label(message).classes("text-white p-4").mark("viewer-refused")
         return None
-    sessions = await page.call(remote.live_for)
-    mode = next((s.mode for s in sessions or [] if s.session_id == int(session_id)), RemoteMode.view)
     config = {
         "url": _bridge_url(request),
-        "token": token,
-        "viewOnly": mode == RemoteMode.view,
+        "token": ticket.token,
+        "viewOnly": ticket.view_only,
         "text": {"connected": _("Connected"), "ended": _("Disconnected")},
     }
     password, connecting, connect = escape(_("VNC password")), escape(_("Connecting…")), escape(_("Connect"))

@@ -70,7 +70,7 @@ def wait_for_keys(vnc: VncServer, count: int, seconds: float = 3.0) -> list[str]
 
 def test_control_reaches_the_workstation(people: People, vnc: VncServer, bridge_url: str) -> None:
     session_id = open_session(people, vnc, RemoteMode.control)
-    client = connect(bridge_url, remote.issue_token(people.technician, session_id))
+    client = connect(bridge_url, remote.issue_token(people.technician, session_id).token)
     assert client.handshake() == (800, 600)
     client.key(ord("a"))
     assert wait_for_keys(vnc, 1) == ["a"]
@@ -79,7 +79,7 @@ def test_control_reaches_the_workstation(people: People, vnc: VncServer, bridge_
 
 def test_view_only_is_enforced_by_the_bridge(people: People, vnc: VncServer, bridge_url: str) -> None:
     session_id = open_session(people, vnc, RemoteMode.view)
-    client = connect(bridge_url, remote.issue_token(people.technician, session_id))
+    client = connect(bridge_url, remote.issue_token(people.technician, session_id).token)
     assert client.handshake() == (800, 600)
     # A viewer that ignores its view-only setting: keys and clicks still never arrive.
     client.key(ord("b"))
@@ -93,11 +93,11 @@ def test_view_only_is_enforced_by_the_bridge(people: People, vnc: VncServer, bri
 
 def test_a_replayed_or_expired_token_is_refused(people: People, vnc: VncServer, bridge_url: str) -> None:
     session_id = open_session(people, vnc, RemoteMode.control)
-    token = remote.issue_token(people.technician, session_id)
+    token = remote.issue_token(people.technician, session_id).token
     connect(bridge_url, token).close()
     with pytest.raises((InvalidStatus, WebSocketException, OSError)):
         connect(bridge_url, token)
-    expired = remote.issue_token(people.technician, session_id)
+    expired = remote.issue_token(people.technician, session_id).token
     with db.write_session() as session:
         session.exec(update(RemoteToken).values(expires_at=utcnow()))
     with pytest.raises((InvalidStatus, WebSocketException, OSError)):
@@ -106,7 +106,7 @@ def test_a_replayed_or_expired_token_is_refused(people: People, vnc: VncServer, 
 
 def test_a_foreign_origin_is_refused_without_burning_the_token(people: People, vnc: VncServer, bridge_url: str) -> None:
     session_id = open_session(people, vnc, RemoteMode.control)
-    token = remote.issue_token(people.technician, session_id)
+    token = remote.issue_token(people.technician, session_id).token
     with pytest.raises((InvalidStatus, WebSocketException, OSError)):
         connect(bridge_url, token, origin="https://evil.example")
     client = connect(bridge_url, token)
@@ -118,7 +118,7 @@ def test_ending_the_session_cuts_the_connection_within_two_seconds(
     people: People, vnc: VncServer, bridge_url: str
 ) -> None:
     session_id = open_session(people, vnc, RemoteMode.view)
-    client = connect(bridge_url, remote.issue_token(people.technician, session_id))
+    client = connect(bridge_url, remote.issue_token(people.technician, session_id).token)
     client.handshake()
     time.sleep(0.3)
     started = time.monotonic()

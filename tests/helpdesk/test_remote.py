@@ -108,7 +108,7 @@ def test_tokens_are_for_the_sessions_technician_once_and_stored_hashed(people: P
         remote.issue_token(people.technician_2, session.id)
     with pytest.raises(PermissionDenied):
         remote.issue_token(people.employee_a, session.id)
-    token = remote.issue_token(people.technician, session.id)
+    token = remote.issue_token(people.technician, session.id).token
     with db.read_session() as s:
         assert token not in str(s.execute(text("SELECT * FROM remote_token")).all())
     grant = remote.redeem_token(token)
@@ -120,7 +120,9 @@ def test_tokens_are_for_the_sessions_technician_once_and_stored_hashed(people: P
 def test_an_expired_token_is_refused(people: People) -> None:
     session = requested(people, RemoteMode.view)
     remote.answer(people.employee_a, session.id, True)
-    token = remote.issue_token(people.technician, session.id)
+    ticket = remote.issue_token(people.technician, session.id)
+    assert ticket.view_only  # the viewer starts in view-only mode
+    token = ticket.token
     with db.write_session() as s:
         s.exec(update(RemoteToken).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert remote.redeem_token(token) is None
@@ -129,7 +131,7 @@ def test_an_expired_token_is_refused(people: People) -> None:
 def test_either_side_ends_it_and_the_timeline_says_how_long(people: People) -> None:
     session = requested(people)
     remote.answer(people.employee_a, session.id, True)
-    grant = remote.redeem_token(remote.issue_token(people.technician, session.id))
+    grant = remote.redeem_token(remote.issue_token(people.technician, session.id).token)
     assert grant is not None and remote.bridge_alive(grant)
     remote.bridge_seen(grant, first=True)
     remote.end(people.employee_a, session.id)
@@ -144,7 +146,7 @@ def test_either_side_ends_it_and_the_timeline_says_how_long(people: People) -> N
 def test_reassigning_the_ticket_ends_the_session(people: People) -> None:
     session = requested(people)
     remote.answer(people.employee_a, session.id, True)
-    grant = remote.redeem_token(remote.issue_token(people.technician, session.id))
+    grant = remote.redeem_token(remote.issue_token(people.technician, session.id).token)
     assert grant is not None
     tickets.assign(people.technician, session.ticket_id, people.technician_2.id)
     assert not remote.bridge_alive(grant)  # the bridge drops it at once

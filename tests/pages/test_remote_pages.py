@@ -1,7 +1,7 @@
 from nicegui.testing import User
 
 from helpdesk import remote, tickets
-from models import Category, Priority, RemoteMode, RemoteStatus
+from models import Category, Priority, RemoteMode, RemoteSession, RemoteStatus
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
 
@@ -10,6 +10,14 @@ def assigned_ticket(people: People) -> int:
     ticket = tickets.create(people.employee_a, "VPN drops", "Every hour.", Priority.high, Category.network)
     tickets.take(people.technician, ticket.id)
     return ticket.id
+
+
+def view_request(people: People, host: str = "10.1.2.3", port: int = 5900, accept: bool = False) -> RemoteSession:
+    """Tom asks to see Anna's screen on a ticket of hers he took; she may have accepted."""
+    session = remote.request(people.technician, assigned_ticket(people), RemoteMode.view, host, port)
+    if accept:
+        remote.answer(people.employee_a, session.id, True)
+    return session
 
 
 async def test_the_employee_is_asked_wherever_they_are_and_can_stop(user: User, people: People) -> None:
@@ -28,8 +36,7 @@ async def test_the_employee_is_asked_wherever_they_are_and_can_stop(user: User, 
 
 
 async def test_a_pending_request_shows_on_the_next_page(user: User, people: People) -> None:
-    ticket_id = assigned_ticket(people)
-    remote.request(people.technician, ticket_id, RemoteMode.view, "10.1.2.3", 5900)
+    view_request(people)
     sign_in(user, people.employee_a)
     await user.open("/")
     await user.should_see("Tom Technician asks to see your screen (view only)")
@@ -61,27 +68,22 @@ async def test_a_request_without_an_address_says_what_is_missing(user: User, peo
 
 
 async def test_the_viewer_is_refused_to_others(user: User, people: People) -> None:
-    ticket_id = assigned_ticket(people)
-    session = remote.request(people.technician, ticket_id, RemoteMode.view, "10.1.2.3", 5900)
-    remote.answer(people.employee_a, session.id, True)
+    session = view_request(people, accept=True)
     sign_in(user, people.technician_2)
     await user.open(f"/remote/{session.id}/viewer")
     await user.should_see("This remote session is not open to you.")
 
 
 async def test_the_employee_sees_their_workstation_on_the_profile(user: User, people: People) -> None:
-    ticket_id = assigned_ticket(people)
-    remote.request(people.technician, ticket_id, RemoteMode.view, "pc-42.corp", 5901)
+    view_request(people, "pc-42.corp", 5901)
     sign_in(user, people.employee_a)
     await user.open("/profile")
     await user.should_see("Workstation for remote assistance: pc-42.corp:5901")
 
 
 async def test_a_running_session_shows_again_after_a_reload(user: User, people: People) -> None:
-    ticket_id = assigned_ticket(people)
-    session = remote.request(people.technician, ticket_id, RemoteMode.view, "10.1.2.3", 5900)
-    remote.answer(people.employee_a, session.id, True)
+    session = view_request(people, accept=True)
     sign_in(user, people.technician)
-    await user.open(f"/tickets/{ticket_id}")
+    await user.open(f"/tickets/{session.ticket_id}")
     await user.should_see("Remote session (view only)")
     await user.should_see(marker="remote-viewer")
