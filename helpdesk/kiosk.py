@@ -8,7 +8,6 @@ opens `/kiosk` and nothing else: every other route wants a user session.
 every connected display and render it per language and privacy setting.
 """
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sqlmodel import Session, select
 from helpdesk import db, events
 from helpdesk.config import get_settings
 from helpdesk.errors import N_, InvalidInput, NotFound
+from helpdesk.security import token_digest
 from helpdesk.users import LANGUAGES, require_admin
 from models import Display, Priority, Role, Status, Ticket, User
 from models.clock import utcnow
@@ -33,10 +33,6 @@ COOKIE = "helpdesk_display"
 COOKIE_MAX_AGE = 400 * 24 * 3600
 BOARD_ROWS = 8  # what fits a 16:9 screen at a size readable from three metres
 EXCERPT_MAX = 140
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _require_admin(session: Session, actor: User) -> User:
@@ -75,7 +71,7 @@ def create_display(actor: User, name: str, language: str = "en", privacy: bool =
             name=name,
             language=language,
             privacy=privacy,
-            pairing_hash=_digest(code),
+            pairing_hash=token_digest(code),
             pairing_expires_at=utcnow() + timedelta(minutes=PAIRING_MINUTES),
             created_by_id=admin.id,
         )
@@ -92,7 +88,7 @@ def new_pairing_code(actor: User, display_id: int) -> tuple[Display, str]:
         display = _get(session, display_id)
         if display.revoked_at is not None:
             raise InvalidInput(N_("This display was revoked. Create a new one."))
-        display.pairing_hash = _digest(code)
+        display.pairing_hash = token_digest(code)
         display.pairing_expires_at = utcnow() + timedelta(minutes=PAIRING_MINUTES)
         session.add(display)
     return display, code
@@ -133,11 +129,11 @@ def pair(code: str) -> str | None:
         display_id = session.exec(
             update(Display)
             .where(
-                Display.pairing_hash == _digest(code),
+                Display.pairing_hash == token_digest(code),
                 Display.pairing_expires_at > now,
                 Display.revoked_at.is_(None),
             )
-            .values(secret_hash=_digest(secret), pairing_hash=None, pairing_expires_at=None, paired_at=now)
+            .values(secret_hash=token_digest(secret), pairing_hash=None, pairing_expires_at=None, paired_at=now)
             .returning(Display.id)
         ).first()
     if display_id is None:
@@ -156,7 +152,7 @@ def verify_cookie(value: str | None) -> Display | None:
         display = session.get(Display, int(display_id))
         if display is None or display.revoked_at is not None or display.secret_hash is None:
             return None
-        if not hmac.compare_digest(display.secret_hash, _digest(secret)):
+        if not hmac.compare_digest(display.secret_hash, token_digest(secret)):
             return None
         display.last_seen_at = utcnow()
         session.add(display)

@@ -8,7 +8,6 @@ asking `bridge_alive` so that an ended session loses its connection within two s
 Every step is written on the ticket's timeline.
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from sqlmodel import Session, select
 from helpdesk import db, events
 from helpdesk.config import get_settings
 from helpdesk.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.security import token_digest
 from helpdesk.users import load_actor
 from models import (
     RemoteMode,
@@ -59,10 +59,6 @@ class Grant:
     host: str
     port: int
     view_only: bool
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _validate_address(host: str, port: int) -> tuple[str, int]:
@@ -321,7 +317,7 @@ def issue_token(actor: User, session_id: int) -> BridgeTicket:
             raise PermissionDenied(N_("This remote session is not open to you."))
         session.add(
             RemoteToken(
-                token_hash=_digest(token),
+                token_hash=token_digest(token),
                 session_id=remote.id,
                 technician_id=actor.id,
                 expires_at=utcnow() + timedelta(seconds=TOKEN_SECONDS),
@@ -343,7 +339,9 @@ def redeem_token(token: str) -> Grant | None:
         row = session.exec(
             update(RemoteToken)
             .where(
-                RemoteToken.token_hash == _digest(token), RemoteToken.used_at.is_(None), RemoteToken.expires_at > now
+                RemoteToken.token_hash == token_digest(token),
+                RemoteToken.used_at.is_(None),
+                RemoteToken.expires_at > now,
             )
             .values(used_at=now)
             .returning(RemoteToken.session_id, RemoteToken.technician_id)

@@ -1,5 +1,6 @@
 """Password hashing (passlib API from libpass, argon2) and JWT issue/verify (PyJWT)."""
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -96,3 +97,9 @@ def decode_token(token: str, typ: str) -> TokenClaims | None:
 
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a random one-use or long-lived secret (set-up link, display, bridge).
+    At 256 bits of entropy a fast hash suffices: there is nothing to guess offline."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,6 +1,5 @@
 """First run: no default account, but a one-time link that creates the first administrator."""
 
-import hashlib
 import hmac
 import secrets
 
@@ -9,13 +8,10 @@ from sqlmodel import select
 
 from helpdesk import db, users
 from helpdesk.errors import N_, Conflict, PermissionDenied
+from helpdesk.security import token_digest
 from models import Role, User
 
 _token_hash: str | None = None
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def needs_setup() -> bool:
@@ -29,12 +25,12 @@ def new_link_token() -> str | None:
         _token_hash = None
         return None
     token = secrets.token_urlsafe(32)
-    _token_hash = _digest(token)
+    _token_hash = token_digest(token)
     return token
 
 
 def token_valid(token: str | None) -> bool:
-    return bool(token) and _token_hash is not None and hmac.compare_digest(_digest(token), _token_hash)
+    return bool(token) and _token_hash is not None and hmac.compare_digest(token_digest(token), _token_hash)
 
 
 def create_first_admin(token: str, email: str, name: str, password: str) -> User:
