@@ -6,6 +6,7 @@ from nicegui import ui
 
 from helpdesk import i18n, kiosk
 from models import Display
+from pages import live
 from pages.admin import action_table, admin_page, column
 from pages.i18n import _, when
 from pages.session import FAILED, PageSession
@@ -46,6 +47,8 @@ class DisplaysScreen:
             column("state", _("State")),
             column("seen", _("Last seen")),
         ]
+        # A screen that pairs (or a revocation elsewhere) shows here without a reload.
+        live.display_changed.subscribe(lambda _event: self.refresh())
         self.table = action_table(
             columns,
             _ACTIONS_SLOT,

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 ticket_changed: Event[events.TicketChanged] = Event()
 sessions_revoked: Event[events.SessionsRevoked] = Event()
 message_posted: Event[events.MessagePosted] = Event()  # for dashboards' unread counts
+display_changed: Event[events.DisplayChanged] = Event()  # for the administrators' list of displays
 
 
 class Registry:
@@ -86,6 +87,8 @@ def _forward(event: events.Event) -> None:
             ticket_changed.emit(event)
         case events.SessionsRevoked():
             sessions_revoked.emit(event)
+        case events.DisplayChanged():
+            display_changed.emit(event)
         case events.RemoteChanged():
             by_user.dispatch(event.employee_id, event)
             if event.technician_id != event.employee_id:
@@ -101,7 +104,7 @@ def install() -> None:
     global _unsubscribe
     if _unsubscribe is not None:
         _unsubscribe()
-    for event in (ticket_changed, sessions_revoked, message_posted):
+    for event in (ticket_changed, sessions_revoked, message_posted, display_changed):
         event.callbacks.clear()
     by_ticket.clear()
     by_user.clear()

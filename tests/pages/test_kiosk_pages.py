@@ -99,3 +99,14 @@ async def test_admin_creates_a_display_and_gets_its_link(user: User, people: Peo
     assert display.name == "Hall TV" and display.privacy
     table = user.find(marker="displays").elements.pop()
     await eventually(lambda: [row["state"] for row in table.rows] == ["Waiting for pairing"])
+
+
+async def test_the_list_of_displays_shows_a_pairing_live(user: User, people: People) -> None:
+    display, code = kiosk.create_display(people.admin, "Hall TV", "en", True)
+    sign_in(user, people.admin)
+    await user.open("/admin/displays")
+    table = user.find(marker="displays").elements.pop()
+    await eventually(lambda: [row["state"] for row in table.rows] == ["Waiting for pairing"])
+    assert kiosk.pair(code) is not None
+    await eventually(lambda: [row["state"] for row in table.rows] == ["Paired"])
+    assert display.id is not None
