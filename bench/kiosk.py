@@ -114,11 +114,17 @@ class Display:
             self.reached.setdefault(int(value), at)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[94] if len(values) > 1 else float("nan")
 
 
-async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, calm: float) -> dict:
+async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, calm: float, rate: float) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"helpdesk-bench-kiosk-{n_displays}-"))
     cookies, sessions, burst_token, open_count = prepare(data_dir, n_displays, n_users)
     app = App(data_dir)
@@ -138,9 +144,14 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
         listeners = [asyncio.create_task(c.tab.listen(c.on_update, stop)) for c in displays + employees]
         actors = [asyncio.create_task(e.act(stop, i * USER_EVERY / n_users)) for i, e in enumerate(employees)]
 
+        assert app.process is not None
+        pid = app.process.pid
         calm_start = time.perf_counter()
-        await asyncio.sleep(calm)
+        await asyncio.sleep(1)
+        calm_cpu = cpu_seconds(pid)
+        await asyncio.sleep(calm - 1)
         calm_window = (calm_start + 1, time.perf_counter())
+        calm_rate = (cpu_seconds(pid) - calm_cpu) / (calm_window[1] - calm_window[0])
         bursts = []
         headers = {"Authorization": f"Bearer {burst_token}"}
         gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
@@ -153,12 +164,21 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
 
         if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
             assert app.process is not None
-            profile = ["py-spy", "record", "-d", str(int(n_bursts * (4 + calm / 2))), "-r", "50", "--format", "raw"]
+            seconds = str(int(n_bursts * (4 + calm / 2)))
+            spy = str(Path(sys.executable).parent / "py-spy")  # installed with the test extras
+            profile = [spy, "record", "-d", seconds, "-r", "50", "--format", "raw"]
             profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid), "--threads"]
             subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        burst_cpu = []
+
+        async def paced(n: int) -> None:  # open-loop arrivals: the burst's i-th change is sent at i / rate s
+            await asyncio.sleep(n % n_changes / rate)
+            await change(n)
+
         for b in range(n_bursts):
-            first = time.perf_counter()
-            await asyncio.gather(*(change(b * n_changes + n) for n in range(n_changes)))
+            first, cpu_first = time.perf_counter(), cpu_seconds(pid)
+            send = paced if rate else change
+            await asyncio.gather(*(send(b * n_changes + n) for n in range(n_changes)))
             last = time.perf_counter()
             open_count += n_changes
             deadline = last + 10
@@ -166,6 +186,9 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
                 await asyncio.sleep(0.01)
             shown = max((d.reached.get(open_count, float("inf")) for d in displays), default=last)
             bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
+            # CPU the server spent beyond its calm rate, from the first change until all displays show it
+            done = time.perf_counter()
+            burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate * (done - first))
             await asyncio.sleep(calm / 2)
         stop.set()
         await asyncio.gather(*actors, *listeners, return_exceptions=True)
@@ -179,6 +202,8 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
         "burst_s": statistics.median(b["last"] - b["first"] for b in bursts),
         "from_first": statistics.median(b["shown"] - b["first"] for b in bursts),
         "from_last": statistics.median(b["shown"] - b["last"] for b in bursts),
+        "calm_cpu": calm_rate,
+        "change_cpu_ms": statistics.median(burst_cpu) / n_changes * 1000,
         "calm_n": len(calm_lat),
         "calm_p95": p95(calm_lat),
         "burst_n": len(burst_lat),
@@ -195,17 +220,20 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--bursts", type=int, default=3)
     parser.add_argument("--calm", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=0.0, help="changes per second; 0: as fast as the API answers")
     args = parser.parse_args()
-    rows = [asyncio.run(run_one(d, args.users, args.changes, args.bursts, args.calm)) for d in args.displays]
+    rows = [asyncio.run(run_one(d, args.users, args.changes, args.bursts, args.calm, args.rate)) for d in args.displays]
     print(f"\nkiosk: {args.users} employees acting every {USER_EVERY} s; bursts of {args.changes} changes (median of "
           f"{args.bursts})\n")  # fmt: skip
     head = ["displays", "burst lasts s", "all displays final: from first change s", "from last change s"]
-    head += ["employee p95 calm ms (n)", "employee p95 in bursts ms (n)", "ratio", "dropped", "server errors"]
+    head += ["server CPU calm %", "server CPU per change ms", "employee p95 calm ms (n)"]
+    head += ["employee p95 in bursts ms (n)", "ratio", "dropped", "server errors"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---:|" * len(head))
     for r in rows:
         cells = [r["displays"], f"{r['burst_s']:.2f}"]
         cells += [f"{r['from_first']:.2f}", f"{r['from_last']:.2f}"] if r["displays"] else ["—", "—"]
+        cells += [f"{r['calm_cpu'] * 100:.0f}", f"{r['change_cpu_ms']:.1f}"]
         cells += [f"{r['calm_p95']:.1f} ({r['calm_n']})", f"{r['burst_p95']:.1f} ({r['burst_n']})"]
         cells += [f"{r['burst_p95'] / r['calm_p95']:.2f}", r["dropped"], r["errors"]]
         print("| " + " | ".join(str(c) for c in cells) + " |")

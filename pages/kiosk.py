@@ -1,15 +1,17 @@
 """`/kiosk`: the wall board of the live queue, and `/kiosk/pair`, which pairs a screen.
 
 The board has no controls and no user session: a display cookie opens it. One `BoardHub` per
-process reads the board once per change (changes in a burst are coalesced), renders it once per
-language and privacy setting, and sets the same HTML on every connected display, so the cost
-of a change does not grow with the number of screens. Ages and the clock tick in the browser.
+process reads the board once per change (at most four times a second: the changes of a burst are
+gathered into one refresh), renders it once per language and privacy setting, and sets the same
+HTML on every connected display, so the cost of a change does not grow with the number of
+screens. Ages and the clock tick in the browser.
 
 The browser must never show an error page. NiceGUI reloads the page when the socket's connect
 attempt times out, which during an outage would load the browser's own error page. The board
 turns that timeout off and reloads only once `/healthz` answers (see `_SCRIPT`).
 """
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 # Unassigned tickets get warmer the longer they wait (seconds).
 WAIT_WARN, WAIT_ALERT = 15 * 60, 60 * 60
 RECHECK_SECONDS = 60.0
+# The board is read and sent at most this often. A lone change shows at once; the changes of a
+# burst are gathered into one refresh per interval, so 100 changes cost a handful of refreshes
+# instead of one each, and the last one still shows well within a second.
+MIN_REFRESH_INTERVAL = 0.25
 
 PRIORITY = {
     Priority.low: N_("Low"),
@@ -297,6 +303,7 @@ class BoardHub:
                 self._dirty = False
                 board = await run.io_bound(kiosk.board)
                 self.publish(board)
+                await asyncio.sleep(MIN_REFRESH_INTERVAL)  # changes meanwhile wait for one refresh
         except Exception:  # a failed read must not stop later refreshes
             log.exception("kiosk board refresh failed")
         finally:

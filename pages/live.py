@@ -1,10 +1,11 @@
 """Bridges the core's event bus to open pages.
 
 Broad events (a ticket changed, sessions revoked) go through NiceGUI events, which run each
-subscriber in its page's context and drop it with its client. Chat traffic is routed by key
-instead: a message reaches only the pages showing its ticket (`by_ticket`) and the notifiers of
-the people it concerns (`by_user`), called synchronously in their page's context, so one message
-costs work for its viewers only, not for every connected page.
+subscriber in its page's context and drop it with its client: technicians' queues listen there.
+Everything else is routed by key: a message or a ticket change reaches only the pages showing its
+ticket (`by_ticket`) and the pages of the people it concerns (`by_user`: an employee's own list,
+notifier and remote prompt), called synchronously in their page's context, so one change costs
+work for the pages concerned only, not for every connected employee.
 """
 
 import inspect
@@ -84,6 +85,7 @@ def _forward(event: events.Event) -> None:
             by_ticket.dispatch(event.ticket_id, event)
         case events.TicketChanged():
             by_ticket.dispatch(event.ticket_id, event)
+            by_user.dispatch(event.requester_id, event)
             ticket_changed.emit(event)
         case events.SessionsRevoked():
             sessions_revoked.emit(event)

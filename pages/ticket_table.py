@@ -63,8 +63,11 @@ class TicketTable:
         self.table.on("request", self._on_request)
         self.table.on("row-click", lambda e: ui.navigate.to(f"/tickets/{int(e.args[1]['id'])}"))
         self.table.classes("cursor-pointer")
-        live.ticket_changed.subscribe(self._on_change)
-        live.message_posted.subscribe(self._on_message)
+        if page.user.is_technician:  # the whole queue: every change and message may concern it
+            live.ticket_changed.subscribe(self._on_change)
+            live.message_posted.subscribe(self._on_message)
+        else:  # their own tickets: only what is routed to them, so others' changes cost this page nothing
+            live.by_user.add(page.user.id, self.table, self._on_own)
 
     async def _on_request(self, event: GenericEventArguments) -> None:
         pagination = event.args["pagination"]
@@ -111,8 +114,14 @@ class TicketTable:
             "updated": ago(item.updated_at),
         }
 
-    # Plain functions, not coroutines: every open table hears every change, and NiceGUI would make
-    # a task for each call of a coroutine. Only the tables concerned schedule a refresh.
+    # Plain functions, not coroutines: every technician's table hears every change, and NiceGUI
+    # would make a task for each call of a coroutine. Only the tables concerned schedule a refresh.
+    def _on_own(self, event: object) -> None:
+        if isinstance(event, TicketChanged):
+            self._on_change(event)
+        elif isinstance(event, MessagePosted):
+            self._on_message(event)
+
     def _on_message(self, message: MessagePosted) -> None:
         if chat.may_see(self.page.user, message):
             self._refresh_soon()

@@ -1,8 +1,12 @@
+import asyncio
+
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
 from helpdesk import tickets
 from models import Category, Priority, Status
+from pages.ticket_table import REFRESH_DELAY, TicketTable
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
 
@@ -19,6 +23,26 @@ async def test_employee_dashboard_lists_only_my_tickets(user: User, people: Peop
     table = user.find(ui.table).elements.pop()
     assert [row["id"] for row in table.rows] == [mine]
     assert theirs not in [row["id"] for row in table.rows]
+
+
+async def test_employee_dashboard_follows_their_own_tickets_only(
+    user: User, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = make(people)
+    sign_in(user, people.employee_a)
+    await user.open("/")
+    await user.should_see("My tickets")
+    table = user.find(marker="tickets").elements.pop()
+    loads = []
+    load = TicketTable._load
+    monkeypatch.setattr(TicketTable, "_load", lambda self, actor: loads.append(actor.id) or load(self, actor))
+    theirs = make(people, "employee_b", "Their laptop")
+    tickets.set_status(people.technician, theirs, Status.in_progress)
+    await asyncio.sleep(REFRESH_DELAY * 3)
+    assert loads == []  # someone else's tickets cost this page nothing
+    tickets.set_status(people.technician, mine, Status.in_progress)
+    await eventually(lambda: [row["status_label"] for row in table.rows] == ["In progress"])
+    assert loads == [people.employee_a.id]
 
 
 async def test_new_ticket_form_validates_then_creates(user: User, people: People) -> None:
