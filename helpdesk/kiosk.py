@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from helpdesk import db, events
@@ -23,7 +22,7 @@ from helpdesk.config import get_settings
 from helpdesk.errors import N_, InvalidInput, NotFound
 from helpdesk.security import token_digest
 from helpdesk.users import LANGUAGES, require_admin
-from models import Display, Priority, Role, Status, Ticket, User
+from models import Assignee, Display, Priority, Requester, Role, Status, Ticket, User
 from models.clock import utcnow
 from models.display import DISPLAY_NAME_MAX
 
@@ -229,7 +228,6 @@ def board() -> Board:
             .select_from(Ticket)
             .where(Ticket.status == Status.resolved, Ticket.resolved_at >= _local_midnight(now))
         ).one()
-        requester, assignee = aliased(User), aliased(User)
         rows = session.exec(
             select(
                 Ticket.id,
@@ -238,12 +236,12 @@ def board() -> Board:
                 Ticket.status,
                 Ticket.category,
                 Ticket.created_at,
-                assignee.name,
-                requester.name,
+                Assignee.name,
+                Requester.name,
                 func.substr(Ticket.description, 1, EXCERPT_MAX * 2),
             )
-            .join(requester, requester.id == Ticket.requester_id)
-            .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+            .join(Requester, Requester.id == Ticket.requester_id)
+            .join(Assignee, Assignee.id == Ticket.assignee_id, isouter=True)
             .where(active)
             .order_by(Ticket.priority_rank.desc(), Ticket.created_at, Ticket.id)
             .limit(BOARD_ROWS)

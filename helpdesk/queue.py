@@ -11,13 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import and_, func, or_, text
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from helpdesk import db
 from helpdesk.errors import N_, InvalidInput
 from helpdesk.users import load_actor
-from models import Category, Priority, Role, Status, Ticket, User
+from models import Assignee, Category, Priority, Requester, Role, Status, Ticket, User
 
 PER_PAGE_MAX = 100
 QUERY_MAX = 200
@@ -191,11 +190,10 @@ def list_tickets(actor: User, query: QueueQuery) -> QueuePage:
             .offset((query.page - 1) * query.per_page)
             .limit(query.per_page)
         ).all()
-        requester, assignee = aliased(User), aliased(User)
         rows = session.exec(
-            select(*_ROW_COLUMNS, requester.name, assignee.name)
-            .join(requester, requester.id == Ticket.requester_id)
-            .join(assignee, assignee.id == Ticket.assignee_id, isouter=True)
+            select(*_ROW_COLUMNS, Requester.name, Assignee.name)
+            .join(Requester, Requester.id == Ticket.requester_id)
+            .join(Assignee, Assignee.id == Ticket.assignee_id, isouter=True)
             .where(Ticket.id.in_(ids))
         ).all()
     by_id = {row[0]: QueueRow(*row) for row in rows}

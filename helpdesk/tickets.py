@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from helpdesk import db, events
@@ -147,10 +146,9 @@ def timeline(actor: User, ticket_id: int, after_id: int = 0) -> list[TimelineEnt
     with db.read_session() as session:
         actor = load_actor(session, actor)
         _visible(session, actor, ticket_id)
-        who = aliased(User)
         rows = session.exec(
-            select(TicketEvent, who.name)
-            .join(who, who.id == TicketEvent.actor_id, isouter=True)
+            select(TicketEvent, User.name)
+            .join(User, User.id == TicketEvent.actor_id, isouter=True)
             .where(TicketEvent.ticket_id == ticket_id, TicketEvent.id > after_id)
             .order_by(TicketEvent.id)
         ).all()

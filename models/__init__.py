@@ -5,9 +5,10 @@ from models.message import Attachment, Message, MessageRead
 from models.remote import RemoteMode, RemoteSession, RemoteStatus, RemoteToken
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
-from models.user import Role, User
+from models.user import Assignee, Requester, Role, User
 
 __all__ = [
+    "Assignee",
     "Attachment",
     "Category",
     "Display",
@@ -18,6 +19,7 @@ __all__ = [
     "RemoteSession",
     "RemoteStatus",
     "RemoteToken",
+    "Requester",
     "RevokedSession",
     "Role",
     "Status",

@@ -1,6 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow
@@ -35,3 +36,9 @@ class User(SQLModel, table=True):
     @property
     def is_technician(self) -> bool:
         return self.role == Role.technician
+
+
+# The two people a ticket names, as aliases for joins; made once, since building one costs more
+# than the query that uses it.
+Requester = aliased(User, name="requester")
+Assignee = aliased(User, name="assignee")
