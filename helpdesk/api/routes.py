@@ -29,7 +29,7 @@ from helpdesk.errors import InvalidInput, NotAuthenticated
 from helpdesk.events import MessagePosted
 from helpdesk.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
 from helpdesk.tickets import UNSET, Changes
-from models import Category, Priority, Status, User
+from models import Category, Priority, Status, Ticket, User
 
 ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -79,7 +79,10 @@ def _ref(user_id: int | None, name: str | None) -> UserRef | None:
 
 def _ticket(actor: User, ticket_id: int) -> TicketPublic:
     view = tickets.get(actor, ticket_id)
-    t = view.ticket
+    return _public(view.ticket, view.requester_name, view.assignee_name)
+
+
+def _public(t: Ticket, requester_name: str, assignee_name: str | None) -> TicketPublic:
     return TicketPublic(
         id=t.id,
         title=t.title,
@@ -87,8 +90,8 @@ def _ticket(actor: User, ticket_id: int) -> TicketPublic:
         status=t.status,
         priority=t.priority,
         category=t.category,
-        requester=UserRef(id=t.requester_id, name=view.requester_name),
-        assignee=_ref(t.assignee_id, view.assignee_name),
+        requester=UserRef(id=t.requester_id, name=requester_name),
+        assignee=_ref(t.assignee_id, assignee_name),
         created_at=t.created_at,
         updated_at=t.updated_at,
         first_response_at=t.first_response_at,
@@ -145,7 +148,7 @@ def list_tickets(
 @router.post("/tickets", tags=["tickets"], status_code=201)
 def create_ticket(body: TicketCreate, actor: CurrentUser) -> TicketPublic:
     ticket = tickets.create(actor, body.title, body.description, body.priority, body.category)
-    return _ticket(actor, ticket.id)
+    return _public(ticket, actor.name, None)  # a new ticket is the caller's and unassigned: no second read
 
 
 @router.get("/tickets/{ticket_id}", tags=["tickets"])
