@@ -2,16 +2,19 @@
 
 D simulated displays hold `/kiosk` open (each a NiceGUI page with its socket, as a TV's browser
 does), and U employees hold their dashboard open, each sending a UI event (the ticket table's
-sort request) every 2 seconds and timing the server's answer. After a calm phase, a burst of 100
-ticket changes arrives through the REST API (100 new tickets, 10 requests in flight). Measured:
-the time until every display shows the final state (its "open" counter equals the final count),
-counted from the burst's first request and from its last response; and the employees' UI event
-latency p95 in the calm phase and during the bursts.
+sort request) every 2 seconds and timing the server's answer. Calm phases alternate with bursts
+of 100 ticket changes through the REST API (100 new tickets), so that a drift of the shared
+machine hits both. A burst arrives either at a set rate (`--rate 25`: 100 tickets in 4 s, a
+mass incident) or all at once (`--rate 0`: 10 requests in flight, as fast as the API answers).
+Measured: the time until every display shows the final state (its "open" counter equals the
+final count), counted from the burst's first request and from its last response; the server's
+CPU (calm, and per change beyond the calm rate); and the employees' UI event latency p95 in the
+calm phases and during the bursts.
 
-    python -m bench.kiosk [--displays 0 50] [--users 100] [--changes 100] [--bursts 3]
+    python -m bench.kiosk [--displays 0 50] [--rate 25 0] [--users 100] [--changes 100] [--bursts 5]
 
-BENCH_IN_FLIGHT=1 sends a burst one request at a time instead of 10; BENCH_PROFILE=file records
-py-spy samples of the server during the bursts.
+BENCH_IN_FLIGHT=1 sends an all-at-once burst one request at a time instead of 10;
+BENCH_PROFILE=file records py-spy samples of the server (BENCH_PROFILE_RATE per second).
 """
 
 import argparse
@@ -36,6 +39,7 @@ from tests.app_process import App  # noqa: E402
 
 OPEN_COUNTER = re.compile(rb'data-counter=\\"open\\"><b>(\d+)</b>')
 USER_EVERY = 2.0  # seconds between one employee's UI events (50 events/s from 100 employees)
+CALM_SETTLE = 1.0  # seconds after a burst before calm samples count again
 
 
 def prepare(data_dir: Path, n_displays: int, n_users: int) -> tuple[list[str], list[str], str, int]:
@@ -146,12 +150,18 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
 
         assert app.process is not None
         pid = app.process.pid
-        calm_start = time.perf_counter()
-        await asyncio.sleep(1)
-        calm_cpu = cpu_seconds(pid)
-        await asyncio.sleep(calm - 1)
-        calm_window = (calm_start + 1, time.perf_counter())
-        calm_rate = (cpu_seconds(pid) - calm_cpu) / (calm_window[1] - calm_window[0])
+        calm_windows: list[tuple[float, float]] = []  # calm phases interleave with bursts: drift hits both
+        calm_cpu = 0.0
+
+        async def calm_phase(seconds: float) -> None:
+            nonlocal calm_cpu
+            await asyncio.sleep(CALM_SETTLE)  # the previous burst's last answers and refresh are done
+            start, cpu_start = time.perf_counter(), cpu_seconds(pid)
+            await asyncio.sleep(seconds - CALM_SETTLE)
+            calm_windows.append((start, time.perf_counter()))
+            calm_cpu += cpu_seconds(pid) - cpu_start
+
+        await calm_phase(calm)
         bursts = []
         headers = {"Authorization": f"Bearer {burst_token}"}
         gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
@@ -164,9 +174,18 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
 
         if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
             assert app.process is not None
-            seconds = str(int(n_bursts * (4 + calm / 2)))
+            seconds = str(int(n_bursts * (4 + calm / 2)))  # about the bursts and the calm between them
             spy = str(Path(sys.executable).parent / "py-spy")  # installed with the test extras
-            profile = [spy, "record", "-d", seconds, "-r", "50", "--format", "raw"]
+            profile = [
+                spy,
+                "record",
+                "-d",
+                seconds,
+                "-r",
+                os.environ.get("BENCH_PROFILE_RATE", "50"),
+                "--format",
+                "raw",
+            ]
             profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid), "--threads"]
             subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         burst_cpu = []
@@ -188,21 +207,23 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
             bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
             # CPU the server spent beyond its calm rate, from the first change until all displays show it
             done = time.perf_counter()
+            calm_rate = calm_cpu / sum(end - start for start, end in calm_windows)
             burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate * (done - first))
-            await asyncio.sleep(calm / 2)
+            await calm_phase(calm / 2)
         stop.set()
         await asyncio.gather(*actors, *listeners, return_exceptions=True)
     app.stop()
     samples = [s for e in employees for s in e.samples]
-    calm_lat = [lat * 1000 for sent, lat in samples if calm_window[0] <= sent <= calm_window[1]]
+    calm_lat = [lat * 1000 for sent, lat in samples if any(start <= sent <= end for start, end in calm_windows)]
     burst_lat = [lat * 1000 for sent, lat in samples if any(b["first"] <= sent <= b["end"] for b in bursts)]
     return {
         "displays": n_displays,
+        "rate": rate,
         "users": len(employees),
         "burst_s": statistics.median(b["last"] - b["first"] for b in bursts),
         "from_first": statistics.median(b["shown"] - b["first"] for b in bursts),
         "from_last": statistics.median(b["shown"] - b["last"] for b in bursts),
-        "calm_cpu": calm_rate,
+        "calm_cpu": calm_cpu / sum(end - start for start, end in calm_windows),
         "change_cpu_ms": statistics.median(burst_cpu) / n_changes * 1000,
         "calm_n": len(calm_lat),
         "calm_p95": p95(calm_lat),
@@ -218,20 +239,25 @@ def main() -> None:
     parser.add_argument("--displays", type=int, nargs="+", default=[0, 50])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--changes", type=int, default=100)
-    parser.add_argument("--bursts", type=int, default=3)
-    parser.add_argument("--calm", type=float, default=10.0)
-    parser.add_argument("--rate", type=float, default=0.0, help="changes per second; 0: as fast as the API answers")
+    parser.add_argument("--bursts", type=int, default=5)
+    parser.add_argument("--calm", type=float, default=6.0)
+    parser.add_argument("--rate", type=float, nargs="+", default=[25.0, 0.0], help="changes/s; 0: all at once")
     args = parser.parse_args()
-    rows = [asyncio.run(run_one(d, args.users, args.changes, args.bursts, args.calm, args.rate)) for d in args.displays]
+    rows = [
+        asyncio.run(run_one(d, args.users, args.changes, args.bursts, args.calm, rate))
+        for rate in args.rate
+        for d in args.displays
+    ]
     print(f"\nkiosk: {args.users} employees acting every {USER_EVERY} s; bursts of {args.changes} changes (median of "
           f"{args.bursts})\n")  # fmt: skip
-    head = ["displays", "burst lasts s", "all displays final: from first change s", "from last change s"]
+    head = ["burst arrives", "displays", "burst lasts s", "all displays final: from first change s"]
+    head += ["from last change s"]
     head += ["server CPU calm %", "server CPU per change ms", "employee p95 calm ms (n)"]
     head += ["employee p95 in bursts ms (n)", "ratio", "dropped", "server errors"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---:|" * len(head))
     for r in rows:
-        cells = [r["displays"], f"{r['burst_s']:.2f}"]
+        cells = [f"{r['rate']:g}/s" if r["rate"] else "all at once", r["displays"], f"{r['burst_s']:.2f}"]
         cells += [f"{r['from_first']:.2f}", f"{r['from_last']:.2f}"] if r["displays"] else ["—", "—"]
         cells += [f"{r['calm_cpu'] * 100:.0f}", f"{r['change_cpu_ms']:.1f}"]
         cells += [f"{r['calm_p95']:.1f} ({r['calm_n']})", f"{r['burst_p95']:.1f} ({r['burst_n']})"]

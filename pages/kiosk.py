@@ -1,7 +1,7 @@
 """`/kiosk`: the wall board of the live queue, and `/kiosk/pair`, which pairs a screen.
 
 The board has no controls and no user session: a display cookie opens it. One `BoardHub` per
-process reads the board once per change (at most four times a second: the changes of a burst are
+process reads the board once per change (at most twice a second: the changes of a burst are
 gathered into one refresh), renders it once per language and privacy setting, and sets the same
 HTML on every connected display, so the cost of a change does not grow with the number of
 screens. Ages and the clock tick in the browser.
@@ -37,7 +37,7 @@ RECHECK_SECONDS = 60.0
 # The board is read and sent at most this often. A lone change shows at once; the changes of a
 # burst are gathered into one refresh per interval, so 100 changes cost a handful of refreshes
 # instead of one each, and the last one still shows well within a second.
-MIN_REFRESH_INTERVAL = 0.25
+MIN_REFRESH_INTERVAL = 0.5
 
 PRIORITY = {
     Priority.low: N_("Low"),
