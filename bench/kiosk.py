@@ -153,6 +153,9 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
         calm_windows: list[tuple[float, float]] = []  # calm phases interleave with bursts: drift hits both
         calm_cpu = 0.0
 
+        def calm_rate() -> float:  # the server's CPU seconds per second when no burst runs
+            return calm_cpu / sum(end - start for start, end in calm_windows)
+
         async def calm_phase(seconds: float) -> None:
             nonlocal calm_cpu
             await asyncio.sleep(CALM_SETTLE)  # the previous burst's last answers and refresh are done
@@ -172,32 +175,22 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
                 response = await http.post("/api/v1/tickets", json=body, headers=headers)
                 assert response.status_code == 201, response.text
 
+        async def send(i: int, number: int) -> None:  # paced: the burst's i-th change leaves at i / rate s
+            if rate:
+                await asyncio.sleep(i / rate)
+            await change(number)
+
         if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
-            assert app.process is not None
             seconds = str(int(n_bursts * (4 + calm / 2)))  # about the bursts and the calm between them
             spy = str(Path(sys.executable).parent / "py-spy")  # installed with the test extras
-            profile = [
-                spy,
-                "record",
-                "-d",
-                seconds,
-                "-r",
-                os.environ.get("BENCH_PROFILE_RATE", "50"),
-                "--format",
-                "raw",
-            ]
-            profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid), "--threads"]
+            rate_hz = os.environ.get("BENCH_PROFILE_RATE", "50")
+            profile = [spy, "record", "-d", seconds, "-r", rate_hz, "--format", "raw", "--threads"]
+            profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(pid)]
             subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         burst_cpu = []
-
-        async def paced(n: int) -> None:  # open-loop arrivals: the burst's i-th change is sent at i / rate s
-            await asyncio.sleep(n % n_changes / rate)
-            await change(n)
-
         for b in range(n_bursts):
             first, cpu_first = time.perf_counter(), cpu_seconds(pid)
-            send = paced if rate else change
-            await asyncio.gather(*(send(b * n_changes + n) for n in range(n_changes)))
+            await asyncio.gather(*(send(i, b * n_changes + i) for i in range(n_changes)))
             last = time.perf_counter()
             open_count += n_changes
             deadline = last + 10
@@ -206,9 +199,7 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
             shown = max((d.reached.get(open_count, float("inf")) for d in displays), default=last)
             bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
             # CPU the server spent beyond its calm rate, from the first change until all displays show it
-            done = time.perf_counter()
-            calm_rate = calm_cpu / sum(end - start for start, end in calm_windows)
-            burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate * (done - first))
+            burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate() * (time.perf_counter() - first))
             await calm_phase(calm / 2)
         stop.set()
         await asyncio.gather(*actors, *listeners, return_exceptions=True)
@@ -223,7 +214,7 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
         "burst_s": statistics.median(b["last"] - b["first"] for b in bursts),
         "from_first": statistics.median(b["shown"] - b["first"] for b in bursts),
         "from_last": statistics.median(b["shown"] - b["last"] for b in bursts),
-        "calm_cpu": calm_cpu / sum(end - start for start, end in calm_windows),
+        "calm_cpu": calm_rate(),
         "change_cpu_ms": statistics.median(burst_cpu) / n_changes * 1000,
         "calm_n": len(calm_lat),
         "calm_p95": p95(calm_lat),

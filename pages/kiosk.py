@@ -161,8 +161,7 @@ _SCRIPT = """
 """
 
 
-def _t(locale: str, message: str, **params: object) -> str:
-    return i18n.gettext(locale, message, **params)
+_t = i18n.gettext  # (locale, message, **params): the board is drawn per language, not per page
 
 
 def _e(locale: str, message: str, **params: object) -> str:
