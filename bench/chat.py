@@ -167,71 +167,70 @@ async def run_one(n_clients: int, n_tickets: int, rate: float, seconds: float, n
     outboxes: list[asyncio.Queue] = [asyncio.Queue() for _ in range(senders)]
     app = App(data_dir)
     app.env["HELPDESK_CHAT_RATE"] = "1000000/minute"
-    app.start()
-    assert app.process is not None
-    stats, stop = Stats(), asyncio.Event()
-    limits = httpx.Limits(max_connections=50)
-    async with httpx.AsyncClient(base_url=app.url, limits=limits, timeout=60) as http:
-        await http.get("/login")
-        base_rss = rss_kb(app.process.pid)
-        tasks, gate = [], asyncio.Semaphore(20)
+    with app:
+        assert app.process is not None
+        stats, stop = Stats(), asyncio.Event()
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(base_url=app.url, limits=limits, timeout=60) as http:
+            await http.get("/login")
+            base_rss = rss_kb(app.process.pid)
+            tasks, gate = [], asyncio.Semaphore(20)
 
-        async def start(i: int) -> None:
-            async with gate:
-                if i < senders:
-                    client = browser(app, http, requester_sessions[i], ticket_ids[i], stats, stop, outboxes[i])
+            async def start(i: int) -> None:
+                async with gate:
+                    if i < senders:
+                        client = browser(app, http, requester_sessions[i], ticket_ids[i], stats, stop, outboxes[i])
+                    else:
+                        client = browser(app, http, sessions[i % len(sessions)], ticket_ids[i % n_tickets], stats, stop)
+                    task = asyncio.create_task(client)
+                    tasks.append(task)
+                    while stats.connected + stats.dropped <= i and not task.done():
+                        await asyncio.sleep(0.01)
+
+            connect_start = time.perf_counter()
+            await asyncio.gather(*(start(i) for i in range(n_clients)))
+            connect_seconds = time.perf_counter() - connect_start
+            await asyncio.sleep(3)
+            per_client_kb = (rss_kb(app.process.pid) - base_rss) / max(1, stats.connected)
+
+            viewers = {t: 0 for t in ticket_ids}
+            for i in range(stats.connected):
+                viewers[ticket_ids[i % n_tickets]] += 1
+            expected = 0
+            interval, seq, posts = 1.0 / rate, 0, []
+
+            async def post(number: int, index: int) -> None:
+                stats.sent_at[number] = time.perf_counter()
+                response = await http.post(
+                    f"/api/v1/tickets/{ticket_ids[index]}/messages",
+                    json={"body": f"bench#{number}# hello"},
+                    headers={"Authorization": f"Bearer {api_tokens[index]}"},
+                )
+                assert response.status_code == 201, response.text
+
+            async def send(number: int, index: int) -> None:
+                if via == "ui":
+                    outboxes[index].put_nowait(number)
                 else:
-                    client = browser(app, http, sessions[i % len(sessions)], ticket_ids[i % n_tickets], stats, stop)
-                task = asyncio.create_task(client)
-                tasks.append(task)
-                while stats.connected + stats.dropped <= i and not task.done():
-                    await asyncio.sleep(0.01)
+                    await post(number, index)
 
-        connect_start = time.perf_counter()
-        await asyncio.gather(*(start(i) for i in range(n_clients)))
-        connect_seconds = time.perf_counter() - connect_start
-        await asyncio.sleep(3)
-        per_client_kb = (rss_kb(app.process.pid) - base_rss) / max(1, stats.connected)
-
-        viewers = {t: 0 for t in ticket_ids}
-        for i in range(stats.connected):
-            viewers[ticket_ids[i % n_tickets]] += 1
-        expected = 0
-        interval, seq, posts = 1.0 / rate, 0, []
-
-        async def post(number: int, index: int) -> None:
-            stats.sent_at[number] = time.perf_counter()
-            response = await http.post(
-                f"/api/v1/tickets/{ticket_ids[index]}/messages",
-                json={"body": f"bench#{number}# hello"},
-                headers={"Authorization": f"Bearer {api_tokens[index]}"},
-            )
-            assert response.status_code == 201, response.text
-
-        async def send(number: int, index: int) -> None:
-            if via == "ui":
-                outboxes[index].put_nowait(number)
-            else:
-                await post(number, index)
-
-        # On schedule, whatever the previous request's latency (an open-loop load, like real users).
-        if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the load
-            profile = ["py-spy", "record", "-d", str(int(seconds)), "-r", "50", "--format", "raw"]
-            profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid)]
-            subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        start_time = time.perf_counter()
-        while time.perf_counter() - start_time < seconds:
-            index = seq % n_tickets
-            posts.append(asyncio.create_task(send(seq, index)))
-            expected += viewers[ticket_ids[index]]
-            seq += 1
-            await asyncio.sleep(max(0.0, start_time + seq * interval - time.perf_counter()))
-        await asyncio.gather(*posts)
-        sent_rate = seq / (time.perf_counter() - start_time)
-        await asyncio.sleep(3)
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    app.stop()
+            # On schedule, whatever the previous request's latency (an open-loop load, like real users).
+            if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the load
+                profile = ["py-spy", "record", "-d", str(int(seconds)), "-r", "50", "--format", "raw"]
+                profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(app.process.pid)]
+                subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            start_time = time.perf_counter()
+            while time.perf_counter() - start_time < seconds:
+                index = seq % n_tickets
+                posts.append(asyncio.create_task(send(seq, index)))
+                expected += viewers[ticket_ids[index]]
+                seq += 1
+                await asyncio.sleep(max(0.0, start_time + seq * interval - time.perf_counter()))
+            await asyncio.gather(*posts)
+            sent_rate = seq / (time.perf_counter() - start_time)
+            await asyncio.sleep(3)
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
     errors = app.server_errors()
     lat = sorted(x * 1000 for x in stats.latencies)
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99

@@ -39,6 +39,7 @@ from tests.app_process import App  # noqa: E402
 
 OPEN_COUNTER = re.compile(rb'data-counter=\\"open\\"><b>(\d+)</b>')
 USER_EVERY = 2.0  # seconds between one employee's UI events (50 events/s from 100 employees)
+BURST_TICKET = {"description": "bench", "priority": "high", "category": "other"}
 CALM_SETTLE = 1.0  # seconds after a burst before calm samples count again
 
 
@@ -131,79 +132,77 @@ def p95(values: list[float]) -> float:
 async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, calm: float, rate: float) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"helpdesk-bench-kiosk-{n_displays}-"))
     cookies, sessions, burst_token, open_count = prepare(data_dir, n_displays, n_users)
-    app = App(data_dir)
-    app.start()
-    stop = asyncio.Event()
-    async with httpx.AsyncClient(base_url=app.url, timeout=60, limits=httpx.Limits(max_connections=20)) as http:
-        displays = []
-        for cookie in cookies:
-            display = Display(await PageTab.open(http, app.port, "/kiosk", {"helpdesk_display": cookie}))
-            assert await display.tab.connect()
-            displays.append(display)
-        employees = []
-        for session in sessions:
-            employee = Employee(await PageTab.open(http, app.port, "/", {"helpdesk_session": session}))
-            assert await employee.tab.connect()
-            employees.append(employee)
-        listeners = [asyncio.create_task(c.tab.listen(c.on_update, stop)) for c in displays + employees]
-        actors = [asyncio.create_task(e.act(stop, i * USER_EVERY / n_users)) for i, e in enumerate(employees)]
+    with App(data_dir) as app:
+        stop = asyncio.Event()
+        async with httpx.AsyncClient(base_url=app.url, timeout=60, limits=httpx.Limits(max_connections=20)) as http:
+            displays = []
+            for cookie in cookies:
+                display = Display(await PageTab.open(http, app.port, "/kiosk", {"helpdesk_display": cookie}))
+                assert await display.tab.connect()
+                displays.append(display)
+            employees = []
+            for session in sessions:
+                employee = Employee(await PageTab.open(http, app.port, "/", {"helpdesk_session": session}))
+                assert await employee.tab.connect()
+                employees.append(employee)
+            listeners = [asyncio.create_task(c.tab.listen(c.on_update, stop)) for c in displays + employees]
+            actors = [asyncio.create_task(e.act(stop, i * USER_EVERY / n_users)) for i, e in enumerate(employees)]
 
-        assert app.process is not None
-        pid = app.process.pid
-        calm_windows: list[tuple[float, float]] = []  # calm phases interleave with bursts: drift hits both
-        calm_cpu = 0.0
+            assert app.process is not None
+            pid = app.process.pid
+            calm_windows: list[tuple[float, float]] = []  # calm phases interleave with bursts: drift hits both
+            calm_cpu = 0.0
 
-        def calm_rate() -> float:  # the server's CPU seconds per second when no burst runs
-            return calm_cpu / sum(end - start for start, end in calm_windows)
+            def calm_rate() -> float:  # the server's CPU seconds per second when no burst runs
+                return calm_cpu / sum(end - start for start, end in calm_windows)
 
-        async def calm_phase(seconds: float) -> None:
-            nonlocal calm_cpu
-            await asyncio.sleep(CALM_SETTLE)  # the previous burst's last answers and refresh are done
-            start, cpu_start = time.perf_counter(), cpu_seconds(pid)
-            await asyncio.sleep(seconds - CALM_SETTLE)
-            calm_windows.append((start, time.perf_counter()))
-            calm_cpu += cpu_seconds(pid) - cpu_start
+            async def calm_phase(seconds: float) -> None:
+                nonlocal calm_cpu
+                await asyncio.sleep(CALM_SETTLE)  # the previous burst's last answers and refresh are done
+                start, cpu_start = time.perf_counter(), cpu_seconds(pid)
+                await asyncio.sleep(seconds - CALM_SETTLE)
+                calm_windows.append((start, time.perf_counter()))
+                calm_cpu += cpu_seconds(pid) - cpu_start
 
-        await calm_phase(calm)
-        bursts = []
-        headers = {"Authorization": f"Bearer {burst_token}"}
-        gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
+            await calm_phase(calm)
+            bursts = []
+            headers = {"Authorization": f"Bearer {burst_token}"}
+            gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
 
-        async def change(n: int) -> None:
-            async with gate:
-                body = {"title": f"Burst ticket {n}", "description": "bench", "priority": "high", "category": "other"}
-                response = await http.post("/api/v1/tickets", json=body, headers=headers)
-                assert response.status_code == 201, response.text
+            async def change(n: int) -> None:
+                async with gate:
+                    body = {"title": f"Burst ticket {n}", **BURST_TICKET}
+                    response = await http.post("/api/v1/tickets", json=body, headers=headers)
+                    assert response.status_code == 201, response.text
 
-        async def send(i: int, number: int) -> None:  # paced: the burst's i-th change leaves at i / rate s
-            if rate:
-                await asyncio.sleep(i / rate)
-            await change(number)
+            async def send(i: int, number: int) -> None:  # paced: the burst's i-th change leaves at i / rate s
+                if rate:
+                    await asyncio.sleep(i / rate)
+                await change(number)
 
-        if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
-            seconds = str(int(n_bursts * (4 + calm / 2)))  # about the bursts and the calm between them
-            spy = str(Path(sys.executable).parent / "py-spy")  # installed with the test extras
-            rate_hz = os.environ.get("BENCH_PROFILE_RATE", "50")
-            profile = [spy, "record", "-d", seconds, "-r", rate_hz, "--format", "raw", "--threads"]
-            profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(pid)]
-            subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        burst_cpu = []
-        for b in range(n_bursts):
-            first, cpu_first = time.perf_counter(), cpu_seconds(pid)
-            await asyncio.gather(*(send(i, b * n_changes + i) for i in range(n_changes)))
-            last = time.perf_counter()
-            open_count += n_changes
-            deadline = last + 10
-            while any(d.open_count != open_count for d in displays) and time.perf_counter() < deadline:
-                await asyncio.sleep(0.01)
-            shown = max((d.reached.get(open_count, float("inf")) for d in displays), default=last)
-            bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
-            # CPU the server spent beyond its calm rate, from the first change until all displays show it
-            burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate() * (time.perf_counter() - first))
-            await calm_phase(calm / 2)
-        stop.set()
-        await asyncio.gather(*actors, *listeners, return_exceptions=True)
-    app.stop()
+            if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
+                seconds = str(int(n_bursts * (4 + calm / 2)))  # about the bursts and the calm between them
+                spy = str(Path(sys.executable).parent / "py-spy")  # installed with the test extras
+                rate_hz = os.environ.get("BENCH_PROFILE_RATE", "50")
+                profile = [spy, "record", "-d", seconds, "-r", rate_hz, "--format", "raw", "--threads"]
+                profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(pid)]
+                subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            burst_cpu = []
+            for b in range(n_bursts):
+                first, cpu_first = time.perf_counter(), cpu_seconds(pid)
+                await asyncio.gather(*(send(i, b * n_changes + i) for i in range(n_changes)))
+                last = time.perf_counter()
+                open_count += n_changes
+                deadline = last + 10
+                while any(d.open_count != open_count for d in displays) and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.01)
+                shown = max((d.reached.get(open_count, float("inf")) for d in displays), default=last)
+                bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
+                # CPU the server spent beyond its calm rate, from the first change until all displays show it
+                burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate() * (time.perf_counter() - first))
+                await calm_phase(calm / 2)
+            stop.set()
+            await asyncio.gather(*actors, *listeners, return_exceptions=True)
     samples = [s for e in employees for s in e.samples]
     calm_lat = [lat * 1000 for sent, lat in samples if any(start <= sent <= end for start, end in calm_windows)]
     burst_lat = [lat * 1000 for sent, lat in samples if any(b["first"] <= sent <= b["end"] for b in bursts)]

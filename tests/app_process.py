@@ -58,9 +58,12 @@ class App:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
+        self.stop()  # never leave a half-started app behind
         raise RuntimeError("the app did not start:\n" + self.log.read_text())
 
     def _bridge_listens(self) -> bool:
+        if self.env["HELPDESK_REMOTE_ENABLED"] != "true":
+            return True  # no bridge to wait for
         with socket.socket() as s:
             return s.connect_ex(("127.0.0.1", self.bridge_port)) == 0
 
@@ -68,6 +71,13 @@ class App:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(10)
+
+    def __enter__(self) -> "App":
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()  # also when a bench or test fails half-way: no app is left running
 
     def server_errors(self) -> list[str]:
         """Tracebacks and ERROR lines the app logged: there must be none."""
