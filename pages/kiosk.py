@@ -28,6 +28,7 @@ from helpdesk.config import get_settings
 from helpdesk.errors import N_
 from models import Display, Priority, Status
 from models.clock import utcnow
+from pages import live
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ class BoardHub:
         try:
             while self._dirty:
                 self._dirty = False
-                board = await run.io_bound(kiosk.board)
+                board = await live.io_bound(kiosk.board)
                 self.publish(board)
                 await asyncio.sleep(MIN_REFRESH_INTERVAL)  # changes meanwhile wait for one refresh
         except Exception:  # a failed read must not stop later refreshes
@@ -332,7 +333,7 @@ class BoardHub:
         """Safety net, each minute: date-bound counters, renamed technicians, lost revocations."""
         if not self.views:
             return
-        active = await run.io_bound(kiosk.active_secrets)
+        active = await live.io_bound(kiosk.active_secrets)
         for view in list(self.views.values()):
             if active.get(view.display_id) != view.secret_hash:
                 view.leave()
@@ -366,7 +367,7 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
         _message_screen(locale, _t(locale, N_("This screen is not paired")), _t(locale, text))
         return
     locale = display.language if display.language in i18n.SUPPORTED else "en"
-    board = hub.board if hub.board is not None else await run.io_bound(kiosk.board)
+    board = hub.board if hub.board is not None else await live.io_bound(kiosk.board)
     hub.board = board
     counters, tickets, loads = render(board, locale, display.privacy)
     ui.page_title(_t(locale, N_("Helpdesk board")) + f" · {display.name}")

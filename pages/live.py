@@ -8,17 +8,19 @@ notifier and remote prompt), called synchronously in their page's context, so on
 work for the pages concerned only, not for every connected employee.
 """
 
+import asyncio
 import inspect
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from nicegui import Event, app, background_tasks, run, ui
 
 from helpdesk import chat, events
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ticket_changed: Event[events.TicketChanged] = Event()
 sessions_revoked: Event[events.SessionsRevoked] = Event()
@@ -117,8 +119,18 @@ def install() -> None:
 SEEN_FLUSH_SECONDS = 1.0
 
 
+async def io_bound(callback: Callable[..., T], *args: Any) -> T:
+    """`run.io_bound` for background work: the result even when it is None, and CancelledError when
+    the app stops mid-call (NiceGUI 3 answers None then), so a periodic job ends quietly instead of
+    failing on a None it did not expect."""
+    boxed = await run.io_bound(lambda: (callback(*args),))
+    if boxed is None:
+        raise asyncio.CancelledError
+    return boxed[0]
+
+
 async def _flush_seen() -> None:
-    await run.io_bound(chat.flush_seen)
+    await io_bound(chat.flush_seen)
 
 
 def start_background_work() -> None:

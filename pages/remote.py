@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, background_tasks, run, ui
+from nicegui import app, background_tasks, ui
 from starlette.staticfiles import StaticFiles
 
 from helpdesk import events, remote
@@ -333,11 +333,11 @@ class _Sweeper:
         self.last_event_id: int | None = None
 
     async def tick(self) -> None:
-        await run.io_bound(remote.sweep)
+        await live.io_bound(remote.sweep)
         if self.last_event_id is None:
-            self.last_event_id = await run.io_bound(remote.newest_remote_event_id)
+            self.last_event_id = await live.io_bound(remote.newest_remote_event_id)
             return
-        for ticket_id, requester_id, assignee_id, newest in await run.io_bound(
+        for ticket_id, requester_id, assignee_id, newest in await live.io_bound(
             remote.tickets_with_remote_events_after, self.last_event_id
         ):
             self.last_event_id = max(self.last_event_id, newest)

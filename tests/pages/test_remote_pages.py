@@ -1,7 +1,13 @@
+import asyncio
+
+import pytest
+from nicegui import run
 from nicegui.testing import User
 
 from helpdesk import remote, tickets
 from models import Category, Priority, RemoteMode, RemoteSession, RemoteStatus
+from pages import live
+from pages import remote as remote_page
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
 
@@ -87,3 +93,16 @@ async def test_a_running_session_shows_again_after_a_reload(user: User, people: 
     await user.open(f"/tickets/{session.ticket_id}")
     await user.should_see("Remote session (view only)")
     await user.should_see(marker="remote-viewer")
+
+
+async def test_the_sweep_ends_quietly_when_the_app_stops(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await live.io_bound(lambda: None) is None  # a None result is a result
+    sweeper = remote_page._Sweeper()
+    sweeper.last_event_id = 0
+
+    async def stopping(*_args: object) -> None:
+        return None  # what NiceGUI 3's run.io_bound answers once the app is stopping
+
+    monkeypatch.setattr(run, "io_bound", stopping)
+    with pytest.raises(asyncio.CancelledError):  # not a TypeError traceback in the log
+        await sweeper.tick()
