@@ -6,6 +6,11 @@ sort request) every 2 seconds and timing the server's answer. Calm phases altern
 of 100 ticket changes through the REST API (100 new tickets), so that a drift of the shared
 machine hits both. A burst arrives either at a set rate (`--rate 25`: 100 tickets in 4 s, a
 mass incident) or all at once (`--rate 0`: 10 requests in flight, as fast as the API answers).
+
+The displays, the burst's sender and the employees each run in their own process, as they do
+on separate machines: the employees' timings must not wait on the bench reading 50 boards or
+sending 100 requests. Clocks are `time.monotonic`, one clock for every process on Linux.
+
 Measured: the time until every display shows the final state (its "open" counter equals the
 final count), counted from the burst's first request and from its last response; the server's
 CPU (calm, and per change beyond the calm rate); and the employees' UI event latency p95 in the
@@ -19,6 +24,7 @@ BENCH_PROFILE=file records py-spy samples of the server (BENCH_PROFILE_RATE per 
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import statistics
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -94,7 +101,7 @@ class Employee:
         await asyncio.sleep(offset)
         descending = False
         while not stop.is_set():
-            started = time.perf_counter()
+            started = time.monotonic()
             self.answered.clear()
             self.sent_at = started
             descending = not descending
@@ -104,7 +111,7 @@ class Employee:
                 await asyncio.wait_for(self.answered.wait(), timeout=10)
             except TimeoutError:
                 self.sent_at = None
-            await asyncio.sleep(max(0.0, started + USER_EVERY - time.perf_counter()))
+            await asyncio.sleep(max(0.0, started + USER_EVERY - time.monotonic()))
 
 
 class Display:
@@ -117,6 +124,114 @@ class Display:
         for value in OPEN_COUNTER.findall(frame):
             self.open_count = int(value)
             self.reached.setdefault(int(value), at)
+
+
+# --- helper processes: the displays, and the burst's sender -------------------------------------
+
+
+class Agent:
+    """A helper process of this bench, driven by one JSON line per command on stdin, answering one
+    JSON line on stdout."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, role: str, port: int, secrets: list[str]) -> "Agent":
+        process = await asyncio.create_subprocess_exec(
+            "nice", "-n", os.environ.get("BENCH_AGENT_NICE", "10"),
+            sys.executable, "-m", "bench.kiosk", "--agent", role, "--port", str(port),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, limit=2**20,
+        )  # fmt: skip
+        agent = cls(process)
+        await agent.ask(secrets=secrets)  # answered once its tabs are open and connected
+        return agent
+
+    async def ask(self, **command: object) -> dict:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.process.stdin.drain()
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"bench agent exited with {await self.process.wait()}")
+        return json.loads(line)
+
+    async def close(self) -> dict:
+        answer = await self.ask(stop=True)
+        await self.process.wait()
+        return answer
+
+
+async def displays_agent(port: int, commands: asyncio.StreamReader, answer: Callable[[dict], None]) -> None:
+    """Holds the boards open; answers when all of them show a given open count."""
+    stop = asyncio.Event()
+    secrets = json.loads(await commands.readline())["secrets"]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        displays = []
+        for cookie in secrets:
+            display = Display(await PageTab.open(http, port, "/kiosk", {"helpdesk_display": cookie}))
+            assert await display.tab.connect()
+            displays.append(display)
+        listeners = [asyncio.create_task(d.tab.listen(d.on_update, stop)) for d in displays]
+        answer({"ready": len(displays)})
+        while command := json.loads(await commands.readline()):
+            if command.get("stop"):
+                break
+            count, deadline = command["open"], time.monotonic() + command["timeout"]
+            while any(d.open_count != count for d in displays) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            reached = [d.reached.get(count) for d in displays]
+            answer({"shown": None if None in reached else max(reached)})  # type: ignore[type-var]
+        stop.set()
+        await asyncio.gather(*listeners, return_exceptions=True)
+        answer({"dropped": sum(d.tab.closed for d in displays)})
+
+
+async def burst_agent(port: int, commands: asyncio.StreamReader, answer: Callable[[dict], None]) -> None:
+    """Sends bursts of new tickets through the REST API, paced or all at once."""
+    headers = {"Authorization": f"Bearer {json.loads(await commands.readline())['secrets'][0]}"}
+    gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
+    limits = httpx.Limits(max_connections=20)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60, limits=limits) as http:
+
+        async def change(number: int) -> None:
+            async with gate:
+                body = {"title": f"Burst ticket {number}", **BURST_TICKET}
+                response = await http.post("/api/v1/tickets", json=body, headers=headers)
+                assert response.status_code == 201, response.text
+
+        async def send(i: int, number: int, rate: float) -> None:  # paced: the i-th change leaves at i / rate s
+            if rate:
+                await asyncio.sleep(i / rate)
+            await change(number)
+
+        await change(-1)  # the connection is open and the token checked before the first burst
+        answer({"ready": 1})
+        while command := json.loads(await commands.readline()):
+            if command.get("stop"):
+                break
+            first = time.monotonic()
+            await asyncio.gather(*(send(i, command["first"] + i, command["rate"]) for i in range(command["count"])))
+            answer({"first": first, "last": time.monotonic()})
+        answer({"stopped": True})
+
+
+async def run_agent(role: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    commands = asyncio.StreamReader(limit=2**20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(commands), sys.stdin)
+
+    def answer(message: dict) -> None:
+        print(json.dumps(message), flush=True)
+
+    agents: dict[str, Callable[[int, asyncio.StreamReader, Callable[[dict], None]], Awaitable[None]]] = {
+        "displays": displays_agent,
+        "burst": burst_agent,
+    }
+    await agents[role](port, commands, answer)
+
+
+# --- the measuring process ------------------------------------------------------------------------
 
 
 def cpu_seconds(pid: int) -> float:
@@ -133,19 +248,17 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
     data_dir = Path(tempfile.mkdtemp(prefix=f"helpdesk-bench-kiosk-{n_displays}-"))
     cookies, sessions, burst_token, open_count = prepare(data_dir, n_displays, n_users)
     with App(data_dir) as app:
+        open_count += 1  # the sender's first ticket, which opens its connection
         stop = asyncio.Event()
         async with httpx.AsyncClient(base_url=app.url, timeout=60, limits=httpx.Limits(max_connections=20)) as http:
-            displays = []
-            for cookie in cookies:
-                display = Display(await PageTab.open(http, app.port, "/kiosk", {"helpdesk_display": cookie}))
-                assert await display.tab.connect()
-                displays.append(display)
+            displays = await Agent.start("displays", app.port, cookies)
+            sender = await Agent.start("burst", app.api_port, [burst_token])  # the API has its own process
             employees = []
             for session in sessions:
                 employee = Employee(await PageTab.open(http, app.port, "/", {"helpdesk_session": session}))
                 assert await employee.tab.connect()
                 employees.append(employee)
-            listeners = [asyncio.create_task(c.tab.listen(c.on_update, stop)) for c in displays + employees]
+            listeners = [asyncio.create_task(e.tab.listen(e.on_update, stop)) for e in employees]
             actors = [asyncio.create_task(e.act(stop, i * USER_EVERY / n_users)) for i, e in enumerate(employees)]
 
             assert app.process is not None
@@ -159,27 +272,12 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
             async def calm_phase(seconds: float) -> None:
                 nonlocal calm_cpu
                 await asyncio.sleep(CALM_SETTLE)  # the previous burst's last answers and refresh are done
-                start, cpu_start = time.perf_counter(), cpu_seconds(pid)
+                start, cpu_start = time.monotonic(), cpu_seconds(pid)
                 await asyncio.sleep(seconds - CALM_SETTLE)
-                calm_windows.append((start, time.perf_counter()))
+                calm_windows.append((start, time.monotonic()))
                 calm_cpu += cpu_seconds(pid) - cpu_start
 
             await calm_phase(calm)
-            bursts = []
-            headers = {"Authorization": f"Bearer {burst_token}"}
-            gate = asyncio.Semaphore(int(os.environ.get("BENCH_IN_FLIGHT", "10")))
-
-            async def change(n: int) -> None:
-                async with gate:
-                    body = {"title": f"Burst ticket {n}", **BURST_TICKET}
-                    response = await http.post("/api/v1/tickets", json=body, headers=headers)
-                    assert response.status_code == 201, response.text
-
-            async def send(i: int, number: int) -> None:  # paced: the burst's i-th change leaves at i / rate s
-                if rate:
-                    await asyncio.sleep(i / rate)
-                await change(number)
-
             if os.environ.get("BENCH_PROFILE"):  # py-spy samples of the server during the bursts
                 seconds = str(int(n_bursts * (4 + calm / 2)))  # about the bursts and the calm between them
                 spy = str(Path(sys.executable).parent / "py-spy")  # installed with the test extras
@@ -187,22 +285,23 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
                 profile = [spy, "record", "-d", seconds, "-r", rate_hz, "--format", "raw", "--threads"]
                 profile += ["-o", os.environ["BENCH_PROFILE"], "--pid", str(pid)]
                 subprocess.Popen(profile, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            burst_cpu = []
+            bursts, burst_cpu = [], []
             for b in range(n_bursts):
-                first, cpu_first = time.perf_counter(), cpu_seconds(pid)
-                await asyncio.gather(*(send(i, b * n_changes + i) for i in range(n_changes)))
-                last = time.perf_counter()
+                cpu_first = cpu_seconds(pid)
+                sent = await sender.ask(first=b * n_changes, count=n_changes, rate=rate)
+                first, last = sent["first"], sent["last"]
                 open_count += n_changes
-                deadline = last + 10
-                while any(d.open_count != open_count for d in displays) and time.perf_counter() < deadline:
-                    await asyncio.sleep(0.01)
-                shown = max((d.reached.get(open_count, float("inf")) for d in displays), default=last)
+                shown = last
+                if n_displays:
+                    shown = (await displays.ask(open=open_count, timeout=10))["shown"] or float("inf")
                 bursts.append({"first": first, "last": last, "shown": shown, "end": max(shown, last) + 0.25})
                 # CPU the server spent beyond its calm rate, from the first change until all displays show it
-                burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate() * (time.perf_counter() - first))
+                burst_cpu.append(cpu_seconds(pid) - cpu_first - calm_rate() * (time.monotonic() - first))
                 await calm_phase(calm / 2)
             stop.set()
             await asyncio.gather(*actors, *listeners, return_exceptions=True)
+            dropped = (await displays.close())["dropped"] + sum(e.tab.closed for e in employees)
+            await sender.close()
     samples = [s for e in employees for s in e.samples]
     calm_lat = [lat * 1000 for sent, lat in samples if any(start <= sent <= end for start, end in calm_windows)]
     burst_lat = [lat * 1000 for sent, lat in samples if any(b["first"] <= sent <= b["end"] for b in bursts)]
@@ -220,7 +319,7 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
         "burst_n": len(burst_lat),
         "burst_p95": p95(burst_lat),
         "errors": len(app.server_errors()),
-        "dropped": sum(c.tab.closed for c in displays + employees),
+        "dropped": dropped,
     }
 
 
@@ -232,7 +331,12 @@ def main() -> None:
     parser.add_argument("--bursts", type=int, default=5)
     parser.add_argument("--calm", type=float, default=6.0)
     parser.add_argument("--rate", type=float, nargs="+", default=[25.0, 0.0], help="changes/s; 0: all at once")
+    parser.add_argument("--agent", choices=["displays", "burst"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.agent:
+        asyncio.run(run_agent(args.agent, args.port))
+        return
     rows = [
         asyncio.run(run_one(d, args.users, args.changes, args.bursts, args.calm, rate))
         for rate in args.rate

@@ -62,7 +62,7 @@ class PageTab:
         )
 
     async def listen(self, on_update: Callable[[bytes, float], None], stop: asyncio.Event) -> None:
-        """Receive until `stop`: every update frame goes to `on_update(frame, perf_counter time)`."""
+        """Receive until `stop`: every update frame goes to `on_update(frame, monotonic time)`."""
         assert self.ws is not None
         next_id, acked, last_ack = 0, 0, time.monotonic()
         while not stop.is_set():
@@ -76,7 +76,7 @@ class PageTab:
             if frame == b"2":
                 await self.ws.send("3")
             elif frame.startswith(b"42"):
-                on_update(frame, time.perf_counter())
+                on_update(frame, time.monotonic())
                 ids = MESSAGE_ID.findall(frame)
                 if ids:
                     next_id = max(next_id, int(ids[-1]) + 1)

@@ -194,12 +194,12 @@ async def accept_to_first_frame(http: httpx.AsyncClient, app: App, data: dict) -
             asyncio.create_task(employee.listen(on_employee, stop)),
         ]
         button = await asyncio.wait_for(accept, 10)
-        started = time.perf_counter()
+        started = time.monotonic()
         await employee.emit(*button)
         await asyncio.wait_for(viewer_shown, 10)
         viewer = await open_viewer(http, app, data["technician"], session_id)
         await viewer.next_frame()
-        times.append(time.perf_counter() - started)
+        times.append(time.monotonic() - started)
         await viewer.ws.close()
         stop.set()
         await asyncio.gather(*listeners, return_exceptions=True)
@@ -226,15 +226,15 @@ async def streaming_cost(http: httpx.AsyncClient, app: App, data: dict, vnc: Vnc
         employees.append(Employee(tab))
     listeners = [asyncio.create_task(e.tab.listen(e.on_update, stop)) for e in employees]
     actors = [asyncio.create_task(e.act(stop, i * 2.0 / len(employees))) for i, e in enumerate(employees)]
-    calm_start = time.perf_counter()
+    calm_start = time.monotonic()
     await asyncio.sleep(seconds)
-    calm = (calm_start + 1, time.perf_counter())
+    calm = (calm_start + 1, time.monotonic())
 
     painting = threading.Event()
     painter = threading.Thread(target=animate, args=(vnc, painting), daemon=True)
     painter.start()
     viewer = await open_viewer(http, app, data["technician"], data["streamer"])
-    stream_start = time.perf_counter()
+    stream_start = time.monotonic()
 
     async def watch() -> None:
         while not stop.is_set():
@@ -243,7 +243,7 @@ async def streaming_cost(http: httpx.AsyncClient, app: App, data: dict, vnc: Vnc
 
     watcher = asyncio.create_task(watch())
     await asyncio.sleep(seconds)
-    streaming = (stream_start + 1, time.perf_counter())
+    streaming = (stream_start + 1, time.monotonic())
     frames = viewer.frames
     stop.set()
     painting.set()
