@@ -1,19 +1,21 @@
-"""Wires the app: settings, database, pages, API routers, ui.run()."""
+"""Wires the app: settings, database, pages, API routers, child processes, ui.run()."""
 
 import asyncio
 
+from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
 import pages
-from helpdesk import api, db, events, memory, setup
+from helpdesk import api, db, events, memory, relay, security, setup
 from helpdesk.config import get_settings
-from helpdesk.supervisor import bridge
+from helpdesk.supervisor import api_server, bridge
 
 settings = get_settings()
 db.init()
 db.migrate()
+security.signing_key()  # made here if new, before a child process could race to make its own
 pages.register()
-api.install(app)
+relay_server = relay.RelayServer()
 
 
 @app.get("/healthz", include_in_schema=False)
@@ -21,7 +23,17 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _on_startup() -> None:
+if settings.api_port:
+
+    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def api_elsewhere(path: str) -> JSONResponse:
+        return JSONResponse({"detail": f"The REST API answers at {settings.api_url}/api/"}, status_code=404)
+
+else:
+    api.install(app)
+
+
+async def _on_startup() -> None:
     events.bind_loop(asyncio.get_running_loop())
     memory.tune(asyncio.get_running_loop())
     token = setup.new_link_token()
@@ -35,6 +47,11 @@ def _on_startup() -> None:
 
 
 app.on_startup(_on_startup)
+if settings.api_port:
+    app.on_startup(relay_server.start)  # before the API process, whose events it receives
+    app.on_startup(api_server.start)
+    app.on_shutdown(api_server.stop)
+    app.on_shutdown(relay_server.stop)
 if settings.remote_enabled:
     app.on_startup(bridge.start)
     app.on_shutdown(bridge.stop)
@@ -50,9 +67,6 @@ if __name__ in {"__main__", "__mp_main__"}:
         show_welcome_message=False,
         # A page survives a network blip this long (and catches up after): pings every 8 s.
         reconnect_timeout=10.0,
-        fastapi_docs={
-            "title": "Helpdesk API",
-            "version": "1",
-            "description": "REST API v1 over the helpdesk services.",
-        },
+        # The API's own process has its docs; served here, the API brings them here.
+        fastapi_docs=False if settings.api_port else api.DOCS,
     )

@@ -202,7 +202,7 @@ async def run_one(n_clients: int, n_tickets: int, rate: float, seconds: float, n
             async def post(number: int, index: int) -> None:
                 stats.sent_at[number] = time.perf_counter()
                 response = await http.post(
-                    f"/api/v1/tickets/{ticket_ids[index]}/messages",
+                    f"{app.api_url}/api/v1/tickets/{ticket_ids[index]}/messages",
                     json={"body": f"bench#{number}# hello"},
                     headers={"Authorization": f"Bearer {api_tokens[index]}"},
                 )

@@ -13,13 +13,10 @@ Nothing logged ever holds a token.
 
 import argparse
 import logging
-import os
 import re
 import select
-import signal
 import socket
 import struct
-import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -27,6 +24,7 @@ from websockify import websocketproxy
 
 from helpdesk import remote
 from helpdesk.config import get_settings
+from helpdesk.supervisor import exit_with_parent
 
 log = logging.getLogger("helpdesk.bridge")
 ALIVE_EVERY = 0.5
@@ -198,18 +196,6 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
                 log.info("session %s: %d input messages withheld (view only)", grant.session_id, rfb.dropped)
 
 
-def _exit_with_parent() -> None:
-    """If the app dies without stopping us, the bridge (and its connections) go too."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os.killpg(0, signal.SIGTERM)
-
-    threading.Thread(target=watch, daemon=True, name="parent watch").start()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="The helpdesk's remote assistance bridge (websockify).")
     parser.add_argument("--host", default=None)
@@ -227,7 +213,7 @@ def main() -> None:
         target_port=9,
         web="",
     )
-    _exit_with_parent()
+    exit_with_parent()
     server.start_server()
 
 

@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     # Shown times are in this zone (IANA name, e.g. Europe/Paris).
     timezone: str = Field("UTC", validation_alias="HELPDESK_TIMEZONE")
 
+    # The REST API's own process, which the app starts as a child: API bursts then leave the
+    # pages' process alone. 0 serves the API inside the app's process, on its port, instead.
+    api_port: int = Field(8081, validation_alias="HELPDESK_API_PORT")
+    api_host: str | None = Field(None, validation_alias="HELPDESK_API_HOST")  # default: HOST
+    # How much lower the API process's CPU priority is than the app's (nice, 0 to 19).
+    api_niceness: int = Field(10, ge=0, le=19, validation_alias="HELPDESK_API_NICENESS")
+
     # Remote assistance: the websockify bridge the app starts as a child process.
     remote_enabled: bool = Field(True, validation_alias="HELPDESK_REMOTE_ENABLED")
     remote_bridge_host: str | None = Field(None, validation_alias="HELPDESK_REMOTE_BRIDGE_HOST")  # default: HOST
@@ -38,6 +45,13 @@ class Settings(BaseSettings):
     remote_max_minutes: float = Field(60, validation_alias="HELPDESK_REMOTE_MAX_MINUTES")
     remote_idle_minutes: float = Field(5, validation_alias="HELPDESK_REMOTE_IDLE_MINUTES")
     remote_default_port: int = Field(5900, validation_alias="HELPDESK_REMOTE_DEFAULT_PORT")
+
+    @property
+    def api_url(self) -> str:
+        """Where the REST API answers (its `/api/v1` routes, `/docs`)."""
+        if not self.api_port:
+            return f"http://{self.host}:{self.port}"
+        return f"http://{self.api_host or self.host}:{self.api_port}"
 
     @property
     def bridge_host(self) -> str:

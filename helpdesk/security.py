@@ -1,6 +1,7 @@
 """Password hashing (passlib API from libpass, argon2) and JWT issue/verify (PyJWT)."""
 
 import hashlib
+import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -46,13 +47,29 @@ def signing_key() -> bytes:
         return settings.secret_key.encode()
     path: Path = settings.data_dir / "secret.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_bytes(secrets.token_bytes(48))
+        _create_key(path)
     key = path.read_bytes()
     if len(key) < 32:
         raise RuntimeError(f"{path} holds fewer than 32 bytes")
     return key
+
+
+def _create_key(path: Path) -> None:
+    """Written whole, then linked in place: the app's processes never read half a key, and when
+    two create one at once, both end up with the one linked first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, secrets.token_bytes(48))
+    finally:
+        os.close(fd)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 @dataclass(frozen=True)

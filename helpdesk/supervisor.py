@@ -1,4 +1,6 @@
-"""Starts the remote assistance bridge with the app, restarts it if it dies, stops it with the app."""
+"""The app's child processes (the REST API, the remote assistance bridge): each starts with the
+app, is restarted if it dies, stops with the app, and ends by itself if the app dies without
+stopping it."""
 
 import asyncio
 import contextlib
@@ -6,6 +8,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -13,8 +17,10 @@ ROOT = Path(__file__).parents[1]
 RESTART_DELAY = 1.0
 
 
-class BridgeSupervisor:
-    def __init__(self) -> None:
+class Supervisor:
+    def __init__(self, name: str, module: str) -> None:
+        self.name = name
+        self.module = module
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._watch: asyncio.Task | None = None
@@ -23,15 +29,15 @@ class BridgeSupervisor:
     async def start(self) -> None:
         self._stopping = False
         await self._spawn()
-        self._watch = asyncio.create_task(self._keep_alive(), name="bridge supervisor")
+        self._watch = asyncio.create_task(self._keep_alive(), name=f"{self.name} supervisor")
 
     async def _spawn(self) -> None:
         # Its own process group: websockify forks one process per connection, and stopping the
         # bridge must stop those too.
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "helpdesk.bridge", cwd=ROOT, start_new_session=True
+            sys.executable, "-m", self.module, cwd=ROOT, start_new_session=True
         )
-        log.info("remote assistance bridge started (pid %s)", self.process.pid)
+        log.info("%s started (pid %s)", self.name, self.process.pid)
 
     async def _keep_alive(self) -> None:
         while not self._stopping:
@@ -39,7 +45,7 @@ class BridgeSupervisor:
             code = await self.process.wait()
             if self._stopping:
                 return
-            log.warning("remote assistance bridge exited with %s; restarting", code)
+            log.warning("%s exited with %s; restarting", self.name, code)
             self.restarts += 1
             await asyncio.sleep(RESTART_DELAY)
             if not self._stopping:
@@ -60,4 +66,17 @@ class BridgeSupervisor:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-bridge = BridgeSupervisor()
+def exit_with_parent() -> None:
+    """Called in a child: if the app dies without stopping it, the child (and its group) go too."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.killpg(0, signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="parent watch").start()
+
+
+bridge = Supervisor("remote assistance bridge", "helpdesk.bridge")
+api_server = Supervisor("REST API", "helpdesk.api")

@@ -25,7 +25,10 @@ class App:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
         self.bridge_port = free_port()
+        self.api_port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.env |= {
+            "HELPDESK_API_PORT": str(self.api_port),
             "HELPDESK_DATA_DIR": str(data_dir),
             "HELPDESK_PORT": str(self.port),
             "HELPDESK_HOST": "127.0.0.1",
@@ -53,13 +56,17 @@ class App:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200 and self._bridge_listens():
+                if self._answers(self.url) and self._answers(self.api_url) and self._bridge_listens():
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         self.stop()  # never leave a half-started app behind
         raise RuntimeError("the app did not start:\n" + self.log.read_text())
+
+    @staticmethod
+    def _answers(url: str) -> bool:
+        return httpx.get(url + "/healthz", timeout=1).status_code == 200
 
     def _bridge_listens(self) -> bool:
         if self.env["HELPDESK_REMOTE_ENABLED"] != "true":

@@ -58,8 +58,9 @@ def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch, database: str | N
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("HELPDESK_SECRET_KEY", raising=False)
-    # Page tests run the app in-process: no bridge child process (the e2e tests start real ones).
+    # Page tests run the app in-process: no child processes (the e2e tests start real ones).
     monkeypatch.setenv("HELPDESK_REMOTE_ENABLED", "false")
+    monkeypatch.setenv("HELPDESK_API_PORT", "0")  # the API in-process too, where `user.http_client` reaches it
     get_settings.cache_clear()
     security.signing_key.cache_clear()
 

@@ -1,4 +1,5 @@
-"""The REST API: `install(app)` adds the v1 routes and turns service errors into JSON."""
+"""The REST API: `install(app)` adds the v1 routes and turns service errors into JSON;
+`create_app()` is the API on its own, as its process (`python -m helpdesk.api`) serves it."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -6,6 +7,8 @@ from fastapi.responses import JSONResponse
 from helpdesk import i18n
 from helpdesk.api.routes import router
 from helpdesk.errors import HelpdeskError
+
+DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 over the helpdesk services."}
 
 
 async def _error(request: Request, error: Exception) -> JSONResponse:
@@ -20,3 +23,14 @@ async def _error(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.add_exception_handler(HelpdeskError, _error)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(**DOCS)
+    install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

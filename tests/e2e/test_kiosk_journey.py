@@ -10,14 +10,14 @@ from tests.e2e.conftest import PASSWORD, App, screenshot, sign_in
 
 
 def api_token(app: App, email: str) -> str:
-    response = httpx.post(app.url + "/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    response = httpx.post(app.api_url + "/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     response.raise_for_status()
     return response.json()["access_token"]
 
 
 def create_ticket(app: App, token: str, title: str, priority: str = "normal") -> dict:
     response = httpx.post(
-        app.url + "/api/v1/tickets",
+        app.api_url + "/api/v1/tickets",
         json={"title": title, "description": "Reported through the API.", "priority": priority, "category": "other"},
         headers={"Authorization": f"Bearer {token}"},
     )

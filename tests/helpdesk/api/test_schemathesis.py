@@ -1,4 +1,4 @@
-"""schemathesis against the app's own OpenAPI schema, the app running as its own process:
+"""schemathesis against the API's own OpenAPI schema, the app and its API process running:
 no server error and no schema violation, whatever the input."""
 
 from collections.abc import Iterator
@@ -28,7 +28,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 @pytest.fixture(scope="module")
 def admin_token(running_app: App) -> str:
     response = httpx.post(
-        running_app.url + "/api/v1/auth/token", json={"email": "root@example.com", "password": PASSWORD}
+        running_app.api_url + "/api/v1/auth/token", json={"email": "root@example.com", "password": PASSWORD}
     )
     return response.json()["access_token"]
 
@@ -36,7 +36,7 @@ def admin_token(running_app: App) -> str:
 # schemathesis.pytest.from_fixture fails under pytest 9 ('Function' object has no attribute
 # '_nodeid'), so each operation's Hypothesis strategy is driven here directly.
 def test_api_never_errors_and_honours_its_schema(running_app: App, admin_token: str) -> None:
-    schema = schemathesis.openapi.from_url(running_app.url + "/openapi.json")
+    schema = schemathesis.openapi.from_url(running_app.api_url + "/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
     headers = {"Authorization": f"Bearer {admin_token}"}
@@ -49,6 +49,6 @@ def test_api_never_errors_and_honours_its_schema(running_app: App, admin_token: 
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=running_app.url, headers=headers, excluded_checks=excluded)
+            case.call_and_validate(base_url=running_app.api_url, headers=headers, excluded_checks=excluded)
 
         check()
