@@ -32,8 +32,8 @@ class Supervisor:
         self._watch = asyncio.create_task(self._keep_alive(), name=f"{self.name} supervisor")
 
     async def _spawn(self) -> None:
-        # Its own process group: websockify forks one process per connection, and stopping the
-        # bridge must stop those too.
+        # Its own process group: a child may fork (websockify, one process per connection), and
+        # stopping the child must stop those too.
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", self.module, cwd=ROOT, start_new_session=True
         )

@@ -28,8 +28,7 @@ def main() -> None:
         host=settings.api_host or settings.host,
         port=settings.api_port,
         log_level="warning",
-        access_log=False,
-        proxy_headers=False,
+        access_log=False,  # like the app's: uvicorn's defaults otherwise (X-Forwarded-For from 127.0.0.1)
     )
 
 
