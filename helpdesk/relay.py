@@ -80,6 +80,8 @@ class RelayServer:
             self._server = None
         for writer in list(self._senders):  # Python 3.11's Server.close leaves them open
             writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()  # closed when stop returns: a sender's next send fails
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
