@@ -15,22 +15,7 @@ db.init()
 db.migrate()
 security.signing_key()  # made here if new, before a child process could race to make its own
 pages.register()
-relay_server = relay.RelayServer()
-
-
-@app.get("/healthz", include_in_schema=False)
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-if settings.api_port:
-
-    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def api_elsewhere(path: str) -> JSONResponse:
-        return JSONResponse({"detail": f"The REST API answers at {settings.api_url}/api/"}, status_code=404)
-
-else:
-    api.install(app)
+app.add_api_route("/healthz", api.healthz, include_in_schema=False)
 
 
 async def _on_startup() -> None:
@@ -46,12 +31,21 @@ async def _on_startup() -> None:
         )
 
 
-app.on_startup(_on_startup)
-if settings.api_port:
+app.on_startup(_on_startup)  # first: the event bus is bound before anything publishes
+if settings.api_port:  # the API in its own process; its events come back through the relay
+    relay_server = relay.RelayServer()
     app.on_startup(relay_server.start)  # before the API process, whose events it receives
     app.on_startup(api_server.start)
     app.on_shutdown(api_server.stop)
     app.on_shutdown(relay_server.stop)
+
+    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def api_elsewhere(path: str) -> JSONResponse:
+        return JSONResponse({"detail": f"The REST API answers at {settings.api_url}/api/"}, status_code=404)
+
+else:
+    api.install(app)
+
 if settings.remote_enabled:
     app.on_startup(bridge.start)
     app.on_shutdown(bridge.stop)

@@ -9,7 +9,9 @@ mass incident) or all at once (`--rate 0`: 10 requests in flight, as fast as the
 
 The displays, the burst's sender and the employees each run in their own process, as they do
 on separate machines: the employees' timings must not wait on the bench reading 50 boards or
-sending 100 requests. Clocks are `time.monotonic`, one clock for every process on Linux.
+sending 100 requests. The displays and the sender run at nice 10 (BENCH_AGENT_NICE), as they
+would not take the server's CPU at all on their own machines. Clocks are `time.monotonic`, one
+clock for every process on Linux.
 
 Measured: the time until every display shows the final state (its "open" counter equals the
 final count), counted from the burst's first request and from its last response; the server's

@@ -20,6 +20,10 @@ async def _error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.add_exception_handler(HelpdeskError, _error)
@@ -28,9 +32,5 @@ def install(app: FastAPI) -> None:
 def create_app() -> FastAPI:
     app = FastAPI(**DOCS)
     install(app)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.add_api_route("/healthz", healthz, include_in_schema=False)
     return app
