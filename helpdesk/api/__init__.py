@@ -1,14 +1,21 @@
 """The REST API: `install(app)` adds the v1 routes and turns service errors into JSON;
 `create_app()` is the API on its own, as its process (`python -m helpdesk.api`) serves it."""
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
 
 from helpdesk import i18n
 from helpdesk.api.routes import router
 from helpdesk.errors import HelpdeskError
 
 DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 over the helpdesk services."}
+# Swagger UI from npm (package.json), served by the API itself: FastAPI's default page loads it
+# from a CDN, which leaves /docs blank on a network without internet access.
+SWAGGER_UI = Path(__file__).parents[2] / "node_modules" / "swagger-ui-dist"
 
 
 async def _error(request: Request, error: Exception) -> JSONResponse:
@@ -29,8 +36,20 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HelpdeskError, _error)
 
 
+def _docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{DOCS['title']} - Swagger UI",
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/docs/assets/favicon-32x32.png",
+    )
+
+
 def create_app() -> FastAPI:
-    app = FastAPI(**DOCS)
+    app = FastAPI(**DOCS, docs_url=None, redoc_url=None)
     install(app)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
+    app.add_api_route("/docs", _docs, include_in_schema=False)
+    app.mount("/docs/assets", StaticFiles(directory=SWAGGER_UI, check_dir=False), name="swagger-ui")
     return app

@@ -49,6 +49,9 @@ def test_the_api_answers_on_its_own_port_and_the_apps_port_points_there(running_
     headers = {"Authorization": f"Bearer {_token(running_app)}"}
     assert httpx.get(running_app.api_url + "/api/v1/users/me", headers=headers).json()["email"] == "root@example.com"
     assert httpx.get(running_app.api_url + "/openapi.json").json()["info"]["title"] == "Helpdesk API"
+    docs = httpx.get(running_app.api_url + "/docs").text
+    assert "/docs/assets/swagger-ui-bundle.js" in docs and "cdn." not in docs  # works without internet access
+    assert httpx.get(running_app.api_url + "/docs/assets/swagger-ui-bundle.js").status_code == 200
 
     moved = httpx.get(running_app.url + "/api/v1/users/me", headers=headers)
     assert moved.status_code == 404
