@@ -2,9 +2,12 @@
 
 The board has no controls and no user session: a display cookie opens it. One `BoardHub` per
 process reads the board once per change (at most twice a second: the changes of a burst are
-gathered into one refresh), renders it once per language and privacy setting, and sets the same
-HTML on every connected display, so the cost of a change does not grow with the number of
-screens. Ages and the clock tick in the browser.
+gathered into one refresh), renders it once per language and privacy setting, and broadcasts
+each changed block once to all the displays showing that variant: one socket.io message,
+encoded once, for the whole room, instead of one per display through each page's outbox. The
+blocks' server-side elements are kept in step silently, and a display that (re)connects is sent
+its whole board, so one that missed a broadcast catches up. Ages and the clock tick in the
+browser.
 
 The browser must never show an error page. NiceGUI reloads the page when the socket's connect
 attempt times out, which during an outage would load the browser's own error page. The board
@@ -21,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
-from nicegui import app, background_tasks, run, ui
+from nicegui import app, background_tasks, core, run, ui
 
 from helpdesk import events, i18n, kiosk
 from helpdesk.config import get_settings
@@ -39,6 +42,9 @@ RECHECK_SECONDS = 60.0
 # burst are gathered into one refresh per interval, so 100 changes cost a handful of refreshes
 # instead of one each, and the last one still shows well within a second.
 MIN_REFRESH_INTERVAL = 0.5
+# The socket.io event that carries changed blocks, {block name: HTML}, to the board's script.
+BOARD_EVENT = "kiosk_board"
+BLOCKS = ("counters", "tickets", "loads")
 
 PRIORITY = {
     Priority.low: N_("Low"),
@@ -141,6 +147,22 @@ _SCRIPT = """
   }
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);
+  // Changed blocks arrive as one broadcast per language and privacy setting, not as NiceGUI
+  // updates: set them on the elements' data, and Vue redraws them. The listener goes on the
+  // socket as NiceGUI creates it, before it can connect, so no message is missed.
+  function show(blocks) {
+    for (const [name, html] of Object.entries(blocks)) {
+      const element = typeof mounted_app === "undefined" ? null : mounted_app.elements[cfg.blocks[name]];
+      if (element) element.props.innerHTML = html;
+    }
+    tick();
+  }
+  let socket;
+  Object.defineProperty(window, "socket", {
+    configurable: true,
+    get: () => socket,
+    set: (value) => { socket = value; socket.on(cfg.event, show); },
+  });
   // Never let NiceGUI reload into the browser's error page: no connect timeout, and reload
   // ourselves only when the server answers but the socket still cannot resume.
   let downSince = null;
@@ -263,10 +285,29 @@ class BoardView:
     tickets: ui.html
     loads: ui.html
 
-    def show(self, rendered: tuple[str, str, str]) -> None:
-        for element, content in zip((self.counters, self.tickets, self.loads), rendered, strict=True):
+    @property
+    def blocks(self) -> dict[str, ui.html]:
+        return dict(zip(BLOCKS, (self.counters, self.tickets, self.loads), strict=True))
+
+    @property
+    def client_id(self) -> str:
+        return self.counters.client.id
+
+    def changes(self, rendered: tuple[str, str, str]) -> dict[str, str]:
+        """The blocks this display does not show yet, recorded as shown (the caller sends them).
+
+        The elements change without a NiceGUI update: the broadcast carries the HTML, and the
+        elements stay in step for a display that reconnects, and for tests reading the page."""
+        changed = {}
+        for (name, element), content in zip(self.blocks.items(), rendered, strict=True):
             if element.content != content:
-                element.set_content(content)
+                with element.props.suspend_updates():
+                    element.set_content(content)
+                changed[name] = content
+        return changed
+
+    def current(self) -> dict[str, str]:
+        return {name: element.content for name, element in self.blocks.items()}
 
     def leave(self) -> None:
         with self.counters:
@@ -282,11 +323,15 @@ class BoardHub:
         self._dirty = False
         self._running = False
         self.refreshes = 0
+        self.broadcasts = 0
 
     def add(self, view: BoardView) -> None:
         key = id(view)
         self.views[key] = view
-        view.counters.client.on_delete(lambda: self.views.pop(key, None))
+        client = view.counters.client
+        client.on_delete(lambda: self.views.pop(key, None))
+        # First connect and every reconnect: the whole board, in case a broadcast was missed.
+        client.on_connect(lambda: _emit(view.current(), [view.client_id]))
 
     def changed(self) -> None:
         if not self.views:
@@ -302,23 +347,31 @@ class BoardHub:
             while self._dirty:
                 self._dirty = False
                 board = await live.io_bound(kiosk.board)
-                self.publish(board)
+                await self.publish(board)
                 await asyncio.sleep(MIN_REFRESH_INTERVAL)  # changes meanwhile wait for one refresh
         except Exception:  # a failed read must not stop later refreshes
             log.exception("kiosk board refresh failed")
         finally:
             self._running = False
 
-    def publish(self, board: kiosk.Board) -> None:
+    async def publish(self, board: kiosk.Board) -> None:
+        """Each distinct set of changed blocks goes out once, to every display that needs it."""
         self.board = board
         self.refreshes += 1
         rendered: dict[tuple[str, bool], tuple[str, str, str]] = {}
+        audiences: dict[tuple[tuple[str, str], ...], list[str]] = {}
         for view in list(self.views.values()):
+            if view.counters.is_deleted:
+                continue
             variant = (view.locale, view.privacy)
             if variant not in rendered:
                 rendered[variant] = render(board, *variant)
-            if not view.counters.is_deleted:
-                view.show(rendered[variant])
+            changed = view.changes(rendered[variant])
+            if changed:
+                audiences.setdefault(tuple(changed.items()), []).append(view.client_id)
+        for changed, client_ids in audiences.items():
+            self.broadcasts += 1
+            await _emit(dict(changed), client_ids)
 
     def on_event(self, event: events.Event) -> None:
         match event:
@@ -338,6 +391,12 @@ class BoardHub:
             if active.get(view.display_id) != view.secret_hash:
                 view.leave()
         self.changed()
+
+
+async def _emit(blocks: dict[str, str], client_ids: list[str]) -> None:
+    """One socket.io message, encoded once, to the rooms of these pages (each page's own room)."""
+    if client_ids:
+        await core.sio.emit(BOARD_EVENT, blocks, room=client_ids)
 
 
 def render(board: kiosk.Board, locale: str, privacy: bool) -> tuple[str, str, str]:
@@ -380,9 +439,8 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
         "alert": WAIT_ALERT,
         "server_now": int(utcnow().timestamp() * 1000),
         "reconnecting": _t(locale, N_("Reconnecting…")),
+        "event": BOARD_EVENT,
     }
-    # `</` cannot end the script early: JSON escapes every `<`.
-    ui.add_body_html(_SCRIPT % json.dumps(config).replace("<", "\\u003c"))
     now = datetime.now(ZoneInfo(get_settings().timezone))
     heading = _e(locale, N_("Helpdesk queue"))
     with ui.element("div").classes("kiosk").mark("kiosk"):
@@ -401,6 +459,9 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
             tickets=ui.html(tickets, sanitize=False).classes("panel").mark("board-tickets"),
             loads=ui.html(loads, sanitize=False).classes("panel").mark("board-loads"),
         )
+    config["blocks"] = {name: element.id for name, element in view.blocks.items()}
+    # `</` cannot end the script early: JSON escapes every `<`.
+    ui.add_body_html(_SCRIPT % json.dumps(config).replace("<", "\\u003c"))
     hub.add(view)
 
 

@@ -74,6 +74,15 @@ def test_pair_watch_live_privacy_restart_and_revoke(app: App, browser: Browser) 
     assert counter(tv, "open") == "7" and counter(tv, "unassigned") == "7"
     assert tv.evaluate("window.__same_page === true")
 
+    # A network blip: a change broadcast while the socket was down is caught up on reconnect.
+    tv.evaluate("window.socket.disconnect()")
+    create_ticket(app, anna, "Sent during the blip")
+    time.sleep(1.0)  # the board's refresh went out while this display was away
+    expect(tv.locator(".row").filter(has_text="Sent during the blip")).to_have_count(0)
+    tv.evaluate("window.socket.connect()")
+    expect(tv.locator(".row").filter(has_text="Sent during the blip")).to_be_visible(timeout=2000)
+    assert tv.evaluate("window.__same_page === true")  # caught up without a reload
+
     # Privacy mode (the default) shows no requester names; ages tick in the browser.
     assert "Anna Employee" not in tv.locator(".kiosk").inner_text()
     age = tv.locator(".row .age").first
@@ -101,7 +110,7 @@ def test_pair_watch_live_privacy_restart_and_revoke(app: App, browser: Browser) 
     expect(tv.locator("#popup")).to_have_attribute("data-text", "Reconnecting…")
     screenshot(tv, "kiosk-reconnecting")
     app.start()
-    expect(tv.locator('[data-counter="open"] b')).to_have_text("7", timeout=30000)
+    expect(tv.locator('[data-counter="open"] b')).to_have_text("8", timeout=30000)
     assert tv.url == app.url + "/kiosk"
     expect(tv.locator("#popup")).to_be_hidden()
     create_ticket(app, anna, "After the restart")
