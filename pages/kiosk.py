@@ -5,9 +5,8 @@ process reads the board once per change (at most twice a second: the changes of 
 gathered into one refresh), renders it once per language and privacy setting, and broadcasts
 each changed block once to all the displays showing that variant: one socket.io message,
 encoded once, for the whole room, instead of one per display through each page's outbox. The
-blocks' server-side elements are kept in step silently, and a display that (re)connects is sent
-its whole board, so one that missed a broadcast catches up. Ages and the clock tick in the
-browser.
+pages' elements keep the HTML they were built with; a display that (re)connects is sent its
+whole board, so one that missed a broadcast catches up. Ages and the clock tick in the browser.
 
 The browser must never show an error page. NiceGUI reloads the page when the socket's connect
 attempt times out, which during an outage would load the browser's own error page. The board
@@ -273,9 +272,12 @@ def _loads_html(board: kiosk.Board, locale: str) -> str:
     return "".join(parts)
 
 
+Variant = tuple[str, bool]  # (language, privacy): displays of one variant show the same board
+
+
 @dataclass
 class BoardView:
-    """One connected display's board: three HTML blocks replaced in place when they change."""
+    """One connected display: its variant, and the three HTML blocks the broadcasts replace."""
 
     display_id: int
     secret_hash: str | None
@@ -286,6 +288,10 @@ class BoardView:
     loads: ui.html
 
     @property
+    def variant(self) -> Variant:
+        return self.locale, self.privacy
+
+    @property
     def blocks(self) -> dict[str, ui.html]:
         return dict(zip(BLOCKS, (self.counters, self.tickets, self.loads), strict=True))
 
@@ -293,37 +299,36 @@ class BoardView:
     def client_id(self) -> str:
         return self.counters.client.id
 
-    def changes(self, rendered: tuple[str, str, str]) -> dict[str, str]:
-        """The blocks this display does not show yet, recorded as shown (the caller sends them).
-
-        The elements change without a NiceGUI update: the broadcast carries the HTML, and the
-        elements stay in step for a display that reconnects, and for tests reading the page."""
-        changed = {}
-        for (name, element), content in zip(self.blocks.items(), rendered, strict=True):
-            if element.content != content:
-                with element.props.suspend_updates():
-                    element.set_content(content)
-                changed[name] = content
-        return changed
-
-    def current(self) -> dict[str, str]:
-        return {name: element.content for name, element in self.blocks.items()}
-
     def leave(self) -> None:
         with self.counters:
             ui.navigate.reload()
 
 
 class BoardHub:
-    """Reads the board once per change (coalescing bursts) and shows it on every display."""
+    """Reads the board once per change (coalescing bursts) and shows it on every display.
+
+    `shown` holds, per variant, the blocks rendered from `board`: what every display of that
+    variant shows once its broadcasts arrived. A refresh compares blocks per variant, not per
+    display, and the pages' elements keep the HTML they were built with (only the browser
+    needs the new one): the work of a refresh is one render and one message per variant, plus
+    socket.io's send to each display."""
 
     def __init__(self) -> None:
         self.views: dict[int, BoardView] = {}
         self.board: kiosk.Board | None = None
+        self.shown: dict[Variant, dict[str, str]] = {}
         self._dirty = False
         self._running = False
         self.refreshes = 0
         self.broadcasts = 0
+
+    def blocks_for(self, variant: Variant) -> dict[str, str]:
+        """The current board's blocks for a variant, rendered once per board."""
+        blocks = self.shown.get(variant)
+        if blocks is None:
+            assert self.board is not None
+            blocks = self.shown[variant] = dict(zip(BLOCKS, render(self.board, *variant), strict=True))
+        return blocks
 
     def add(self, view: BoardView) -> None:
         key = id(view)
@@ -331,11 +336,11 @@ class BoardHub:
         client = view.counters.client
         client.on_delete(lambda: self.views.pop(key, None))
         # First connect and every reconnect: the whole board, in case a broadcast was missed.
-        client.on_connect(lambda: _emit(view.current(), [view.client_id]))
+        client.on_connect(lambda: _emit(self.blocks_for(view.variant), [view.client_id]))
 
     def changed(self) -> None:
         if not self.views:
-            self.board = None  # stale: the next board to open reads a fresh one
+            self.board, self.shown = None, {}  # stale: the next board to open reads a fresh one
             return
         self._dirty = True
         if not self._running:
@@ -355,23 +360,19 @@ class BoardHub:
             self._running = False
 
     async def publish(self, board: kiosk.Board) -> None:
-        """Each distinct set of changed blocks goes out once, to every display that needs it."""
-        self.board = board
-        self.refreshes += 1
-        rendered: dict[tuple[str, bool], tuple[str, str, str]] = {}
-        audiences: dict[tuple[tuple[str, str], ...], list[str]] = {}
+        """Each variant's changed blocks go out once, to every display of that variant."""
+        audiences: dict[Variant, list[str]] = {}
         for view in list(self.views.values()):
-            if view.counters.is_deleted:
-                continue
-            variant = (view.locale, view.privacy)
-            if variant not in rendered:
-                rendered[variant] = render(board, *variant)
-            changed = view.changes(rendered[variant])
+            if not view.counters.is_deleted:
+                audiences.setdefault(view.variant, []).append(view.client_id)
+        before, self.board, self.shown = self.shown, board, {}
+        self.refreshes += 1
+        for variant, client_ids in audiences.items():
+            blocks, previous = self.blocks_for(variant), before.get(variant, {})
+            changed = {name: html for name, html in blocks.items() if previous.get(name) != html}
             if changed:
-                audiences.setdefault(tuple(changed.items()), []).append(view.client_id)
-        for changed, client_ids in audiences.items():
-            self.broadcasts += 1
-            await _emit(dict(changed), client_ids)
+                self.broadcasts += 1
+                await _emit(changed, client_ids)
 
     def on_event(self, event: events.Event) -> None:
         match event:
@@ -426,9 +427,9 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
         _message_screen(locale, _t(locale, N_("This screen is not paired")), _t(locale, text))
         return
     locale = display.language if display.language in i18n.SUPPORTED else "en"
-    board = hub.board if hub.board is not None else await live.io_bound(kiosk.board)
-    hub.board = board
-    counters, tickets, loads = render(board, locale, display.privacy)
+    if hub.board is None:
+        hub.board, hub.shown = await live.io_bound(kiosk.board), {}
+    blocks = hub.blocks_for((locale, display.privacy))
     ui.page_title(_t(locale, N_("Helpdesk board")) + f" · {display.name}")
     ui.add_css(_CSS)
     config = {
@@ -455,9 +456,9 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
             secret_hash=display.secret_hash,
             locale=locale,
             privacy=display.privacy,
-            counters=ui.html(counters, sanitize=False).classes("kiosk-counters").mark("counters"),
-            tickets=ui.html(tickets, sanitize=False).classes("panel").mark("board-tickets"),
-            loads=ui.html(loads, sanitize=False).classes("panel").mark("board-loads"),
+            counters=ui.html(blocks["counters"], sanitize=False).classes("kiosk-counters").mark("counters"),
+            tickets=ui.html(blocks["tickets"], sanitize=False).classes("panel").mark("board-tickets"),
+            loads=ui.html(blocks["loads"], sanitize=False).classes("panel").mark("board-loads"),
         )
     config["blocks"] = {name: element.id for name, element in view.blocks.items()}
     # `</` cannot end the script early: JSON escapes every `<`.

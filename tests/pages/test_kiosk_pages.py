@@ -1,6 +1,7 @@
 import importlib
 from collections.abc import Callable
 
+import pytest
 from nicegui.testing import User
 
 from helpdesk import kiosk, tickets
@@ -23,8 +24,31 @@ def hub():  # the type is a class of that re-imported module
     return importlib.import_module("pages.kiosk").hub
 
 
+SENT: dict[str, dict[str, str]] = {}  # client id -> the blocks broadcast to that page
+
+
+@pytest.fixture(autouse=True)
+def record_broadcasts(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records what each page is sent over its socket: the board's broadcasts do not go through
+    NiceGUI's element updates, which the user fixture simulates (the real browser's side is in
+    the end-to-end journey)."""
+    module = importlib.import_module("pages.kiosk")
+    emit = module._emit
+    SENT.clear()
+
+    async def recording(blocks: dict[str, str], client_ids: list[str]) -> None:
+        for client_id in client_ids:
+            SENT.setdefault(client_id, {}).update(blocks)
+        await emit(blocks, client_ids)
+
+    monkeypatch.setattr(module, "_emit", recording)
+
+
 def board_html(user: User, marker: str) -> str:
-    return user.find(marker=marker).elements.pop().content
+    """What the screen shows: its page's block, as built or as last broadcast to it."""
+    element = user.find(marker=marker).elements.pop()
+    blocks = {"counters": "counters", "board-tickets": "tickets", "board-loads": "loads"}
+    return SENT.get(element.client.id, {}).get(blocks[marker], element.content)
 
 
 async def test_an_unpaired_screen_gets_a_message_not_an_error(user: User) -> None:
@@ -130,7 +154,7 @@ async def test_each_change_goes_out_once_per_language_and_privacy_not_once_per_d
         await screen.should_see(marker="counters")
     before = hub().broadcasts
     tickets.create(people.employee_a, "Printer jams", "It jams on every page.", Priority.urgent, Category.hardware)
-    for screen in screens:  # every screen's elements are in step with what was broadcast
+    for screen in screens:
         await eventually(lambda screen=screen: "Printer jams" in board_html(screen, "board-tickets"), timeout=1.0)
     assert hub().broadcasts - before == 2  # the two English screens share one message
 
