@@ -21,6 +21,7 @@ calm phases and during the bursts.
     python -m bench.kiosk [--displays 0 50] [--rate 25 0] [--users 100] [--changes 100] [--bursts 5]
 
 BENCH_IN_FLIGHT=1 sends an all-at-once burst one request at a time instead of 10;
+BENCH_PHASES=1 prints each calm phase's and each burst's own p50 and p95 (to stderr);
 BENCH_PROFILE=file records py-spy samples of the server (BENCH_PROFILE_RATE per second).
 """
 
@@ -307,6 +308,13 @@ async def run_one(n_displays: int, n_users: int, n_changes: int, n_bursts: int, 
     samples = [s for e in employees for s in e.samples]
     calm_lat = [lat * 1000 for sent, lat in samples if any(start <= sent <= end for start, end in calm_windows)]
     burst_lat = [lat * 1000 for sent, lat in samples if any(b["first"] <= sent <= b["end"] for b in bursts)]
+    if os.environ.get("BENCH_PHASES"):  # each phase's own figures: is the pooled p95 one bad phase?
+        phases = [("calm", start, end) for start, end in calm_windows]
+        phases += [("burst", b["first"], b["end"]) for b in bursts]
+        for name, start, end in sorted(phases, key=lambda phase: phase[1]):
+            lat = [lat * 1000 for sent, lat in samples if start <= sent <= end] or [float("nan")]
+            print(f"{name:5} {start:9.1f} s  n={len(lat):4}  p50={statistics.median(lat):5.1f}  "
+                  f"p95={p95(lat):5.1f}  max={max(lat):5.1f} ms", file=sys.stderr)  # fmt: skip
     return {
         "displays": n_displays,
         "rate": rate,
