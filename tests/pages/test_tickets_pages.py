@@ -1,5 +1,4 @@
 import asyncio
-import importlib
 
 import pytest
 from nicegui import ui
@@ -7,7 +6,7 @@ from nicegui.testing import User
 
 from helpdesk import tickets
 from models import Category, Priority, Status
-from pages.ticket_table import REFRESH_DELAY
+from pages.ticket_table import REFRESH_DELAY, TicketTable
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
 
@@ -35,10 +34,8 @@ async def test_employee_dashboard_follows_their_own_tickets_only(
     await user.should_see("My tickets")
     table = user.find(marker="tickets").elements.pop()
     loads = []
-    # The running app's class: NiceGUI's user fixture re-imports page modules for each test.
-    live_table = importlib.import_module("pages.ticket_table").TicketTable
-    load = live_table._load
-    monkeypatch.setattr(live_table, "_load", lambda self, actor: loads.append(actor.id) or load(self, actor))
+    load = TicketTable._load
+    monkeypatch.setattr(TicketTable, "_load", lambda self, actor: loads.append(actor.id) or load(self, actor))
     theirs = make(people, "employee_b", "Their laptop")
     tickets.set_status(people.technician, theirs, Status.in_progress)
     await asyncio.sleep(REFRESH_DELAY * 3)
