@@ -330,6 +330,12 @@ class BoardHub:
             blocks = self.shown[variant] = dict(zip(BLOCKS, render(self.board, *variant), strict=True))
         return blocks
 
+    async def blocks_for_new_page(self, variant: Variant) -> dict[str, str]:
+        """The blocks a page opening now is built with: a fresh board if none is held."""
+        if self.board is None:
+            self.board, self.shown = await live.io_bound(kiosk.board), {}
+        return self.blocks_for(variant)
+
     def add(self, view: BoardView) -> None:
         key = id(view)
         self.views[key] = view
@@ -427,9 +433,7 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
         _message_screen(locale, _t(locale, N_("This screen is not paired")), _t(locale, text))
         return
     locale = display.language if display.language in i18n.SUPPORTED else "en"
-    if hub.board is None:
-        hub.board, hub.shown = await live.io_bound(kiosk.board), {}
-    blocks = hub.blocks_for((locale, display.privacy))
+    blocks = await hub.blocks_for_new_page((locale, display.privacy))
     ui.page_title(_t(locale, N_("Helpdesk board")) + f" · {display.name}")
     ui.add_css(_CSS)
     config = {
