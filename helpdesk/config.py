@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     # pages' process alone. 0 serves the API inside the app's process, on its port, instead.
     api_port: int = Field(8081, validation_alias="HELPDESK_API_PORT")
     api_host: str | None = Field(None, validation_alias="HELPDESK_API_HOST")  # default: HOST
-    # How much lower the API process's CPU priority is than the app's (nice, 0 to 19).
-    api_niceness: int = Field(10, ge=0, le=19, validation_alias="HELPDESK_API_NICENESS")
+    # How much lower the API process's CPU priority is than the app's (nice, 0 to 19): by
+    # default the lowest, so the pages answer first when API writes burst.
+    api_niceness: int = Field(19, ge=0, le=19, validation_alias="HELPDESK_API_NICENESS")
 
     # Remote assistance: the websockify bridge the app starts as a child process.
     remote_enabled: bool = Field(True, validation_alias="HELPDESK_REMOTE_ENABLED")

@@ -4,8 +4,10 @@ It shares the database with the app (which has migrated it before starting this 
 sends its services' live-update events to the app through the relay socket.
 """
 
+import contextlib
 import logging
 import os
+from pathlib import Path
 
 import uvicorn
 
@@ -15,11 +17,23 @@ from helpdesk.config import get_settings
 from helpdesk.supervisor import exit_with_parent
 
 
+def lower_priority(niceness: int) -> None:
+    """Below the app's priority: when writes through the API burst, the CPU serves the pages first.
+
+    This process has a session of its own (the supervisor's process group needs one), and with
+    the kernel's autogroup scheduling (on in Debian's kernels) each session is one group that
+    gets an equal share of the CPU against the app's, whatever its processes' nice: the group's
+    own nice is set too.
+    """
+    os.nice(niceness)
+    with contextlib.suppress(OSError):  # not Linux, no autogroup, not allowed: os.nice still holds
+        Path("/proc/self/autogroup").write_text(str(niceness))
+
+
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING, format="api %(levelname)s %(name)s: %(message)s")
-    # Below the app's priority: when writes through the API burst, the CPU serves the pages first.
-    os.nice(settings.api_niceness)
+    lower_priority(settings.api_niceness)
     db.init()
     relay.forward_events()
     exit_with_parent()

@@ -59,13 +59,31 @@ def test_the_api_answers_on_its_own_port_and_the_apps_port_points_there(running_
     assert httpx.get(running_app.url + "/openapi.json").status_code == 404  # no API schema on the pages' port
 
 
+def _api_pid(app: App) -> int:
+    assert app.process is not None
+    [api] = [pid for pid in _children(app.process.pid) if b"helpdesk.api" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return api
+
+
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_the_api_runs_below_the_apps_cpu_priority(running_app: App) -> None:
+    assert running_app.process is not None
+    api, niceness = _api_pid(running_app), int(running_app.env.get("HELPDESK_API_NICENESS", "19"))
+    assert _nice(api) == min(19, _nice(running_app.process.pid) + niceness)
+    # Its own session, so with autogroup scheduling its own group: the group's nice is what counts.
+    autogroup = Path(f"/proc/{api}/autogroup")
+    if not autogroup.exists() or Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() != "1":
+        pytest.skip("this kernel does not group processes by session")
+    assert autogroup.read_text().split()[-1] == str(niceness)
+    assert autogroup.read_text().split()[0] != Path(f"/proc/{running_app.process.pid}/autogroup").read_text().split()[0]
+
+
 def test_a_killed_api_process_is_restarted(running_app: App) -> None:
     assert running_app.process is not None
-    [api] = [
-        pid
-        for pid in _children(running_app.process.pid)
-        if b"helpdesk.api" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
+    api = _api_pid(running_app)
     os.kill(api, signal.SIGKILL)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
