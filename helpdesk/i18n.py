@@ -41,6 +41,13 @@ def gettext(locale: str, message: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def pgettext(locale: str, context: str, message: str, **params: object) -> str:
+    """A message whose translation depends on where it is shown (French: "Ouverts" on a counter,
+    "Ouvert" on a ticket); `_pt` calls are extracted with their context."""
+    text = translations(locale).pgettext(context, message)
+    return text.format(**params) if params else text
+
+
 def negotiate(preferred: str | None, accept_language: str | None) -> str:
     """The user's own choice, else the browser's best supported language, else the default."""
     if preferred in SUPPORTED:

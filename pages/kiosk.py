@@ -184,6 +184,7 @@ _SCRIPT = """
 
 
 _t = i18n.gettext  # (locale, message, **params): the board is drawn per language, not per page
+_pt = i18n.pgettext  # (locale, context, message): where a word's translation depends on its place
 
 
 def _e(locale: str, message: str, **params: object) -> str:
@@ -207,13 +208,13 @@ def _wait_level(seconds: float) -> int:
 
 def _counters_html(board: kiosk.Board, locale: str) -> str:
     tiles = (
-        ("open", board.open, N_("Open")),
-        ("unassigned", board.unassigned, N_("Unassigned")),
-        ("progress", board.in_progress, N_("In progress")),
-        ("resolved", board.resolved_today, N_("Resolved today")),
+        ("open", board.open, _pt(locale, "board counter", "Open")),
+        ("unassigned", board.unassigned, _pt(locale, "board counter", "Unassigned")),
+        ("progress", board.in_progress, _pt(locale, "board counter", "In progress")),
+        ("resolved", board.resolved_today, _pt(locale, "board counter", "Resolved today")),
     )
     return "".join(
-        f'<div class="tile {kind}" data-counter="{kind}"><b>{count}</b><span>{escape(_t(locale, label))}</span></div>'
+        f'<div class="tile {kind}" data-counter="{kind}"><b>{count}</b><span>{escape(label)}</span></div>'
         for kind, count, label in tiles
     )
 
@@ -226,7 +227,8 @@ def _ticket_html(ticket: kiosk.BoardTicket, now: datetime, locale: str, privacy:
         detail = escape(ticket.requester_name) + (f" · {escape(ticket.excerpt)}" if ticket.excerpt else "")
         title += f"<small>{detail}</small>"
     if ticket.assignee_name is None:
-        classes, who = f"row unassigned wait-{_wait_level(waited)}", escape(_t(locale, N_("Unassigned")))
+        who = escape(_pt(locale, "ticket's assignee", "Unassigned"))
+        classes = f"row unassigned wait-{_wait_level(waited)}"
     else:
         state = _t(locale, N_("In progress") if ticket.status == Status.in_progress else N_("Open"))
         classes, who = "row", f"{escape(ticket.assignee_name)}<small>{escape(state)}</small>"

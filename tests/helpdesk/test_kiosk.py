@@ -163,6 +163,9 @@ def test_the_board_speaks_the_displays_language(people: People) -> None:
     make(people, "Imprimante", Priority.urgent)
     counters, tickets_html, loads = render(kiosk.board(), "fr", True)
     assert "Non assigné" in counters and "Résolus aujourd’hui" in counters
+    # A word takes its place's form: plural under a count, singular on the ticket's own row.
+    assert "<span>Ouverts</span>" in counters and "<span>Non assignés</span>" in counters
+    assert '<span class="who">Non assigné</span>' in tickets_html
     assert "Urgente" in tickets_html and "Techniciens" in loads
 
 
