@@ -254,11 +254,16 @@ def _tickets_html(board: kiosk.Board, locale: str, privacy: bool) -> str:
     return "".join(parts)
 
 
+LOADS_SHOWN = 8
+
+
 def _loads_html(board: kiosk.Board, locale: str) -> str:
     heading = _e(locale, N_("Technicians"))
     parts = [f"<h2>{heading}</h2>"]
     busiest = max((load.open + load.in_progress for load in board.loads), default=0) or 1
-    for load in board.loads[:9]:
+    # Eight fit the panel at 16:9; beyond that, seven and a line saying how many more.
+    shown = board.loads if len(board.loads) <= LOADS_SHOWN else board.loads[: LOADS_SHOWN - 1]
+    for load in shown:
         total = load.open + load.in_progress
         detail = _t(locale, N_("{open} open · {progress} in progress"), open=load.open, progress=load.in_progress)
         busy = "busy" if load.in_progress else ""
@@ -271,6 +276,9 @@ def _loads_html(board: kiosk.Board, locale: str) -> str:
     if not board.loads:
         empty = _e(locale, N_("No technicians yet."))
         parts.append(f'<div class="empty">{empty}</div>')
+    elif len(shown) < len(board.loads):
+        more = _e(locale, N_("+ {count} more"), count=len(board.loads) - len(shown))
+        parts.append(f'<div class="more">{more}</div>')
     return "".join(parts)
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -167,6 +168,15 @@ def test_the_board_speaks_the_displays_language(people: People) -> None:
     assert "<span>Ouverts</span>" in counters and "<span>Non assignés</span>" in counters
     assert '<span class="who">Non assigné</span>' in tickets_html
     assert "Urgente" in tickets_html and "Techniciens" in loads
+
+
+def test_the_technicians_panel_says_how_many_it_cannot_fit(people: People) -> None:
+    board = kiosk.board()
+    loads = tuple(kiosk.TechnicianLoad(name=f"Tech {n}", open=n, in_progress=0) for n in range(9))
+    _counters, _tickets, eight = render(dataclasses.replace(board, loads=loads[:8]), "en", True)
+    assert eight.count('class="load"') == 8 and "more" not in eight
+    _counters, _tickets, nine = render(dataclasses.replace(board, loads=loads), "en", True)
+    assert nine.count('class="load"') == 7 and "+ 2 more" in nine  # nine do not fit at 16:9
 
 
 def test_unassigned_tickets_warm_up_with_their_wait() -> None:
