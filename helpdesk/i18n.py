@@ -36,16 +36,18 @@ def translations(locale: str) -> NullTranslations:
     return Translations(buffer)
 
 
-def gettext(locale: str, message: str, **params: object) -> str:
-    text = translations(locale).gettext(message)
+def _filled(text: str, params: dict[str, object]) -> str:
     return text.format(**params) if params else text
+
+
+def gettext(locale: str, message: str, **params: object) -> str:
+    return _filled(translations(locale).gettext(message), params)
 
 
 def pgettext(locale: str, context: str, message: str, **params: object) -> str:
     """A message whose translation depends on where it is shown (French: "Ouverts" on a counter,
     "Ouvert" on a ticket); `_pt` calls are extracted with their context."""
-    text = translations(locale).pgettext(context, message)
-    return text.format(**params) if params else text
+    return _filled(translations(locale).pgettext(context, message), params)
 
 
 def negotiate(preferred: str | None, accept_language: str | None) -> str:
