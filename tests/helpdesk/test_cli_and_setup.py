@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import delete
 
 from helpdesk import auth, cli, db, queue, setup, users
+from helpdesk.config import get_settings
 from helpdesk.errors import Conflict, PermissionDenied
 from models import RevokedSession, Role, Ticket, TicketEvent, User
 from tests.conftest import PASSWORD, POSTGRES, People
@@ -71,3 +72,16 @@ def test_first_run_link_creates_one_admin_once(data_dir, people: People) -> None
     with pytest.raises((PermissionDenied, Conflict)):
         setup.create_first_admin(token, "second@example.com", "Second", PASSWORD)
     assert users.count() == 1
+
+
+def test_an_invalid_setting_stops_with_its_name_not_a_traceback_or_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPDESK_API_NICENESS", "25")
+    monkeypatch.setenv("HELPDESK_SESSION_HOURS", "secret-looking-value")
+    get_settings.cache_clear()
+    with pytest.raises(SystemExit) as stopped:
+        get_settings()  # a failure is not cached: with the variables gone, settings load again
+    monkeypatch.delenv("HELPDESK_API_NICENESS")
+    monkeypatch.delenv("HELPDESK_SESSION_HOURS")
+    message = str(stopped.value)
+    assert "HELPDESK_API_NICENESS: Input should be less than or equal to 19" in message
+    assert "HELPDESK_SESSION_HOURS" in message and "secret-looking-value" not in message
