@@ -50,6 +50,12 @@ def pgettext(locale: str, context: str, message: str, **params: object) -> str:
     return _filled(translations(locale).pgettext(context, message), params)
 
 
+def ngettext(locale: str, singular: str, plural: str, count: int, **params: object) -> str:
+    """A message about `count` things, with `{count}` filled in: the language picks the form
+    (French "0 ouvert", "1 ouvert", "2 ouverts"; English "0 open"). `_nt` calls are extracted."""
+    return _filled(translations(locale).ngettext(singular, plural, count), {"count": count, **params})
+
+
 def negotiate(preferred: str | None, accept_language: str | None) -> str:
     """The user's own choice, else the browser's best supported language, else the default."""
     if preferred in SUPPORTED:

@@ -185,6 +185,7 @@ _SCRIPT = """
 
 _t = i18n.gettext  # (locale, message, **params): the board is drawn per language, not per page
 _pt = i18n.pgettext  # (locale, context, message): where a word's translation depends on its place
+_nt = i18n.ngettext  # (locale, singular, plural, count): a count's words agree with it
 
 
 def _e(locale: str, message: str, **params: object) -> str:
@@ -265,7 +266,9 @@ def _loads_html(board: kiosk.Board, locale: str) -> str:
     shown = board.loads if len(board.loads) <= LOADS_SHOWN else board.loads[: LOADS_SHOWN - 1]
     for load in shown:
         total = load.open + load.in_progress
-        detail = _t(locale, N_("{open} open · {progress} in progress"), open=load.open, progress=load.in_progress)
+        opened = _nt(locale, "{count} open", "{count} open", load.open)
+        working = _t(locale, N_("{count} in progress"), count=load.in_progress)
+        detail = f"{opened} · {working}"
         busy = "busy" if load.in_progress else ""
         parts.append(
             f'<div class="load" data-technician="{escape(load.name)}"><span class="name">{escape(load.name)}</span>'

@@ -10,10 +10,11 @@ ROOT = Path(__file__).parents[2]
 SAME_IN_FRENCH = {"Description", "Conversation", "Port"}
 
 
-KEYWORDS = {"_": None, "N_": None, "_pt": ((2, "c"), 3)}  # as `make i18n` extracts them
+KEYWORDS = {"_": None, "N_": None, "_pt": ((2, "c"), 3), "_nt": (2, 3)}  # as `make i18n` extracts them
+Message = str | tuple[str, str]  # a text, or the (singular, plural) of a text about a count
 
 
-def source_messages() -> set[tuple[str | None, str]]:
+def source_messages() -> set[tuple[str | None, Message]]:
     """(context, message) of every text the code marks for translation."""
     found = set()
     for folder in ("helpdesk", "pages"):
@@ -28,14 +29,37 @@ def french(context: str | None, message: str) -> str:
     return i18n.pgettext("fr", context, message) if context else i18n.gettext("fr", message)
 
 
+def french_forms(context: str | None, message: Message) -> list[tuple[str, str]]:
+    """(English, French) of each form: a text about a count has French's singular (0 and 1) and plural."""
+    if isinstance(message, str):
+        return [(message, french(context, message))]
+    translations = i18n.translations("fr")
+    return [(english, translations.ngettext(*message, n)) for english, n in zip(message, (1, 2), strict=True)]
+
+
 def test_every_user_facing_text_has_a_french_translation() -> None:
-    missing = sorted((c or "", m) for c, m in source_messages() if french(c, m) == m and m not in SAME_IN_FRENCH)
+    missing = sorted(
+        english
+        for context, message in source_messages()
+        for english, translated in french_forms(context, message)
+        if translated == english and english not in SAME_IN_FRENCH
+    )
     assert missing == [], "run `make i18n` and translate these in helpdesk/locales/fr: " + repr(missing)
 
 
 def test_translations_keep_their_placeholders() -> None:
     for context, message in source_messages():
-        assert sorted(_placeholders(french(context, message))) == sorted(_placeholders(message)), message
+        for english, translated in french_forms(context, message):
+            assert sorted(_placeholders(translated)) == sorted(_placeholders(english)), english
+
+
+def test_a_count_takes_the_form_its_language_gives_it() -> None:
+    assert [i18n.ngettext("fr", "{count} open", "{count} open", n) for n in (0, 1, 2)] == [
+        "0 ouvert",
+        "1 ouvert",
+        "2 ouverts",
+    ]
+    assert [i18n.ngettext("en", "{count} open", "{count} open", n) for n in (0, 1, 2)] == ["0 open", "1 open", "2 open"]
 
 
 def _placeholders(text: str) -> list[str]:
@@ -52,7 +76,10 @@ def test_negotiation_prefers_the_user_then_the_browser() -> None:
 
 def test_no_text_hides_from_extraction() -> None:
     """Babel cannot see inside f-strings: a `_("...")` there would never be translated."""
-    call = re.compile(r"""\b(?:_|N_|_pt)\((?:\w+, "[^"]+", )?(["'])((?:(?!\1).)+)\1[,)]""")  # _pt: after its context
+    call = re.compile(r"""\b(?:_|N_|_pt|_nt)\((?:\w+, (?:"[^"]+", )?)?(["'])((?:(?!\1).)+)\1[,)]""")  # after a context
     written = {m.group(2) for folder in ("helpdesk", "pages") for f in (ROOT / folder).rglob("*.py")
                for m in call.finditer(f.read_text())}  # fmt: skip
-    assert sorted(written - {message for _context, message in source_messages()}) == []
+    extracted = {
+        text for _context, message in source_messages() for text in ([message] if isinstance(message, str) else message)
+    }
+    assert sorted(written - extracted) == []

@@ -179,6 +179,18 @@ def test_the_technicians_panel_says_how_many_it_cannot_fit(people: People) -> No
     assert nine.count('class="load"') == 7 and "+ 2 more" in nine  # nine do not fit at 16:9
 
 
+def test_a_technicians_counts_agree_with_their_numbers(people: People) -> None:
+    loads = (
+        kiosk.TechnicianLoad(name="Alice", open=1, in_progress=0),
+        kiosk.TechnicianLoad(name="Bob", open=2, in_progress=3),
+    )
+    board = dataclasses.replace(kiosk.board(), loads=loads)
+    _counters, _tickets, french = render(board, "fr", True)
+    assert "1 ouvert · 0 en cours" in french and "2 ouverts · 3 en cours" in french
+    _counters, _tickets, english = render(board, "en", True)
+    assert "1 open · 0 in progress" in english and "2 open · 3 in progress" in english
+
+
 def test_unassigned_tickets_warm_up_with_their_wait() -> None:
     assert age_text(65, "en") == "1:05"
     assert age_text(2 * 3600 + 7 * 60, "en") == "2 h 07"
