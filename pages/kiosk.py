@@ -242,6 +242,12 @@ def _ticket_html(ticket: kiosk.BoardTicket, now: datetime, locale: str, privacy:
     )
 
 
+def _more_html(locale: str, count: int) -> str:
+    """The line under a list that shows what it has no room for."""
+    more = _nt(locale, "+ {count} more", "+ {count} more", count)
+    return f'<div class="more">{escape(more)}</div>'
+
+
 def _tickets_html(board: kiosk.Board, locale: str, privacy: bool) -> str:
     heading = _e(locale, N_("Open tickets by priority"))
     parts = [f"<h2>{heading}</h2>"]
@@ -250,8 +256,7 @@ def _tickets_html(board: kiosk.Board, locale: str, privacy: bool) -> str:
         empty = _e(locale, N_("No open tickets. All clear!"))
         parts.append(f'<div class="empty">{empty}</div>')
     elif board.not_shown > 0:
-        more = _e(locale, N_("+ {count} more"), count=board.not_shown)
-        parts.append(f'<div class="more">{more}</div>')
+        parts.append(_more_html(locale, board.not_shown))
     return "".join(parts)
 
 
@@ -280,8 +285,7 @@ def _loads_html(board: kiosk.Board, locale: str) -> str:
         empty = _e(locale, N_("No technicians yet."))
         parts.append(f'<div class="empty">{empty}</div>')
     elif len(shown) < len(board.loads):
-        more = _e(locale, N_("+ {count} more"), count=len(board.loads) - len(shown))
-        parts.append(f'<div class="more">{more}</div>')
+        parts.append(_more_html(locale, len(board.loads) - len(shown)))
     return "".join(parts)
 
 

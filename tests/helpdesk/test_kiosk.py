@@ -191,6 +191,14 @@ def test_a_technicians_counts_agree_with_their_numbers(people: People) -> None:
     assert "1 open · 0 in progress" in english and "2 open · 3 in progress" in english
 
 
+def test_the_line_under_a_full_list_agrees_with_its_count(people: People) -> None:
+    for n in range(kiosk.BOARD_ROWS + 1):
+        make(people, f"Ticket number {n}", Priority.normal)
+    assert "+ 1 autre<" in render(kiosk.board(), "fr", True)[1]  # French: "autre", not "autres"
+    make(people, "One more", Priority.normal)
+    assert "+ 2 autres<" in render(kiosk.board(), "fr", True)[1]
+
+
 def test_unassigned_tickets_warm_up_with_their_wait() -> None:
     assert age_text(65, "en") == "1:05"
     assert age_text(2 * 3600 + 7 * 60, "en") == "2 h 07"
