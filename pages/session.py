@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
-from nicegui import run, ui
+from nicegui import Client, context, run, ui
 
 from helpdesk import auth, i18n
 from helpdesk.errors import HelpdeskError, NotAuthenticated
@@ -34,6 +34,7 @@ class PageSession:
     token: str
     user: User
     locale: str
+    client: Client  # the browser tab: once it is gone, a call's result has nothing to be drawn on
     # Set while this page itself re-issues its session (password change), so the revocation
     # event it causes does not send it to the login page.
     reissuing: bool = False
@@ -43,7 +44,8 @@ class PageSession:
         return self.user
 
     async def call(self, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`service(actor, *args)` after a fresh check of the session; FAILED if it was refused."""
+        """`service(actor, *args)` after a fresh check of the session; FAILED if it was refused, or
+        if the tab closed while it ran (the service's work is done, but no handler may draw)."""
 
         def work() -> tuple[T]:
             return (service(self._verified(), *args, **kwargs),)
@@ -51,12 +53,15 @@ class PageSession:
         try:
             # Boxed: NiceGUI answers None, not the result, for a call cut short by the app stopping.
             boxed = await run.io_bound(work)
-            return FAILED if boxed is None else boxed[0]
         except NotAuthenticated:
-            self.end()
+            if not self.client.is_deleted:
+                self.end()
+            return FAILED
         except HelpdeskError as error:
-            ui.notify(error_text(error), type="negative")
-        return FAILED
+            if not self.client.is_deleted:
+                ui.notify(error_text(error), type="negative")
+            return FAILED
+        return FAILED if boxed is None or self.client.is_deleted else boxed[0]
 
     async def still_valid(self) -> bool:
         try:
@@ -82,6 +87,6 @@ async def open_session(request: Request) -> PageSession | None:
         return None
     locale = i18n.negotiate(session.user.language, request.headers.get("accept-language"))
     set_locale(locale)
-    page = PageSession(token=session.token, user=session.user, locale=locale)
+    page = PageSession(token=session.token, user=session.user, locale=locale, client=context.client)
     live.sessions_revoked.subscribe(page._on_revoked)
     return page

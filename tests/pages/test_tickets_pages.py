@@ -1,10 +1,12 @@
 import asyncio
+import logging
+import threading
 
 import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from helpdesk import tickets
+from helpdesk import queue, tickets
 from models import Category, Priority, Status
 from pages.ticket_table import REFRESH_DELAY, TicketTable
 from tests.conftest import People
@@ -138,3 +140,28 @@ async def test_french_ticket_page(user: User, people: People) -> None:
     await user.open(f"/tickets/{ticket_id}")
     await user.should_see("Anna Employee a créé le ticket")
     await user.should_see("Historique")
+
+
+async def test_a_refresh_outlived_by_its_page_draws_nothing(
+    user: User, people: People, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A live refresh whose query is still running when the tab goes away must not touch the dead page."""
+    sign_in(user, people.technician)
+    await user.open("/")
+    table = user.find(marker="tickets").elements.pop()
+    started, release = threading.Event(), threading.Event()
+    list_tickets = queue.list_tickets
+
+    def slow(*args: object, **kwargs: object) -> queue.QueuePage:
+        started.set()
+        release.wait(5)
+        return list_tickets(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "list_tickets", slow)
+    make(people, title="Arrives as the tab closes")
+    await eventually(started.is_set)
+    user.client.delete()  # what NiceGUI does once a closed tab's reconnect timeout is over
+    release.set()
+    await asyncio.sleep(0.5)
+    assert table.rows == []
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
