@@ -53,15 +53,17 @@ class PageSession:
         try:
             # Boxed: NiceGUI answers None, not the result, for a call cut short by the app stopping.
             boxed = await run.io_bound(work)
-        except NotAuthenticated:
-            if not self.client.is_deleted:
-                self.end()
-            return FAILED
         except HelpdeskError as error:
-            if not self.client.is_deleted:
-                ui.notify(error_text(error), type="negative")
+            if not self.client.is_deleted:  # a closed tab has nobody to tell
+                self._refused(error)
             return FAILED
         return FAILED if boxed is None or self.client.is_deleted else boxed[0]
+
+    def _refused(self, error: HelpdeskError) -> None:
+        if isinstance(error, NotAuthenticated):
+            self.end()
+        else:
+            ui.notify(error_text(error), type="negative")
 
     async def still_valid(self) -> bool:
         try:

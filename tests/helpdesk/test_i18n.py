@@ -80,6 +80,6 @@ def test_no_text_hides_from_extraction() -> None:
     written = {m.group(2) for folder in ("helpdesk", "pages") for f in (ROOT / folder).rglob("*.py")
                for m in call.finditer(f.read_text())}  # fmt: skip
     extracted = {
-        text for _context, message in source_messages() for text in ([message] if isinstance(message, str) else message)
+        english for context, message in source_messages() for english, _french in french_forms(context, message)
     }
     assert sorted(written - extracted) == []
