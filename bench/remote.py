@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bench.data import add_accounts, fresh_database  # noqa: E402
 from bench.kiosk import Employee, p95  # noqa: E402
 from bench.nicegui_client import PageTab  # noqa: E402
-from tests.app_process import App  # noqa: E402
+from tests.app_process import REMOTE_SETTINGS, App  # noqa: E402
 from tests.vnc import VncServer  # noqa: E402
 
 VIEWER = re.compile(rb"/remote/(\d+)/viewer")
@@ -48,10 +48,13 @@ TOKEN = re.compile(r'"token": "([^"]+)"')
 URL = re.compile(r'"url": "([^"]+)"')
 
 
-def prepare(data_dir: Path, n_users: int, repeats: int, vnc_port: int) -> dict:
+def prepare(data_dir: Path, n_users: int, repeats: int, vnc_host: str, vnc_port: int) -> dict:
     from helpdesk import auth, db, remote, tickets
+    from helpdesk.config import get_settings
     from models import Category, Priority, RemoteMode, Role, Ticket
 
+    os.environ.update(REMOTE_SETTINGS)
+    get_settings.cache_clear()
     fresh_database(data_dir)
     people = add_accounts(("tech", 1, Role.technician), ("employee", n_users + repeats, Role.employee))
     [technician], employees = people["tech"], people["employee"]
@@ -63,7 +66,7 @@ def prepare(data_dir: Path, n_users: int, repeats: int, vnc_port: int) -> dict:
     for employee in employees[n_users:]:
         ticket = tickets.create(employee, f"Screen of {employee.name}", "bench", Priority.high, Category.hardware)
         tickets.take(technician, ticket.id)
-        request = remote.request(technician, ticket.id, RemoteMode.control, "127.0.0.1", vnc_port)
+        request = remote.request(technician, ticket.id, RemoteMode.control, vnc_host, vnc_port)
         consent.append((ticket.id, request.id, auth.start_session(employee)))
     result = {
         "technician": auth.start_session(technician),
@@ -75,7 +78,7 @@ def prepare(data_dir: Path, n_users: int, repeats: int, vnc_port: int) -> dict:
     streamer = employees[0]
     ticket = tickets.create(streamer, "Streaming screen", "bench", Priority.high, Category.hardware)
     tickets.take(technician, ticket.id)
-    request = remote.request(technician, ticket.id, RemoteMode.view, "127.0.0.1", vnc_port)
+    request = remote.request(technician, ticket.id, RemoteMode.view, vnc_host, vnc_port)
     remote.answer(streamer, request.id, True)
     result["streamer"] = request.id
     db.engine().dispose()
@@ -262,7 +265,7 @@ async def run(n_users: int, repeats: int, seconds: float) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="helpdesk-bench-remote-"))
     vnc = VncServer(data_dir).start()
     try:
-        data = prepare(data_dir, n_users, repeats, vnc.port)
+        data = prepare(data_dir, n_users, repeats, vnc.host, vnc.port)
         app = App(data_dir)
         app.start()
         try:

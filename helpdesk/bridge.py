@@ -4,9 +4,13 @@
 per connection (it cannot run inside the app's event loop), and each connection:
 - checks the WebSocket's Origin before touching the token (websockify's own plugins burn a
   token before any Origin check);
-- redeems the one-use token in our database for the session's workstation address;
-- in a view-only session, parses the browser's RFB stream and drops keyboard, pointer,
-  clipboard and resize messages, so view-only holds even against a modified viewer;
+- redeems the one-use token in our database for the session's workstation address, checks that
+  address against the allowed networks and ports again (helpdesk/netpolicy.py) and connects to
+  the address it checked;
+- relays nothing until the workstation has sent a valid RFB greeting (3.7 or later), so the
+  bridge carries VNC and nothing else; a refusal ends the session with its reason;
+- in a view-only session, parses both directions (helpdesk/rfb.py): keyboard, pointer and
+  clipboard never reach the workstation, its clipboard never reaches the viewer;
 - asks the database twice a second whether the session is still on, and closes when it is not.
 Nothing logged ever holds a token.
 """
@@ -16,7 +20,6 @@ import logging
 import re
 import select
 import socket
-import struct
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -24,92 +27,16 @@ from websockify import websocketproxy
 
 from helpdesk import remote
 from helpdesk.config import get_settings
+from helpdesk.errors import InvalidInput
+from helpdesk.netpolicy import Policy
+from helpdesk.rfb import Refused, Stream, ViewOnly, check_greeting
 from helpdesk.supervisor import exit_with_parent
 
 log = logging.getLogger("helpdesk.bridge")
 ALIVE_EVERY = 0.5
 SEEN_EVERY = 5.0
-
-
-class Refused(Exception):
-    pass
-
-
-class RfbFilter:
-    """The browser-to-workstation half of RFB 3.7/3.8. View only lets through only what a viewer
-    needs to see (pixel format, encodings, update requests, continuous updates, fences)."""
-
-    VIEW_ONLY_ALLOWED = frozenset({0, 2, 3, 150, 248})
-
-    def __init__(self, view_only: bool) -> None:
-        self.view_only = view_only
-        self.state = "version" if view_only else "pass"
-        self.buffer = b""
-        self.dropped = 0
-
-    def feed(self, data: bytes) -> bytes:
-        if self.state == "pass":
-            return data
-        self.buffer += data
-        out = []
-        while True:
-            need = self._need()
-            if need is None or len(self.buffer) < need:
-                return b"".join(out)
-            chunk, self.buffer = self.buffer[:need], self.buffer[need:]
-            if self._advance(chunk):
-                out.append(chunk)
-            else:
-                self.dropped += 1
-
-    def _need(self) -> int | None:
-        match self.state:
-            case "version":
-                return 12
-            case "security" | "init":
-                return 1
-            case "vncauth":
-                return 16
-        if not self.buffer:
-            return None
-        kind = self.buffer[0]
-        fixed = {0: 20, 3: 10, 4: 8, 5: 6, 150: 10, 250: 4}
-        if kind in fixed:
-            return fixed[kind]
-        header = {2: 4, 6: 8, 248: 9, 251: 8, 255: 2}.get(kind)
-        if header is None:
-            raise Refused(f"unknown RFB message {kind} in a view-only session")
-        if len(self.buffer) < header:
-            return None
-        if kind == 2:
-            return 4 + 4 * struct.unpack(">H", self.buffer[2:4])[0]
-        if kind == 6:  # a negative length announces the extended clipboard format
-            return 8 + abs(struct.unpack(">i", self.buffer[4:8])[0])
-        if kind == 248:
-            return 9 + self.buffer[8]
-        if kind == 251:
-            return 8 + 16 * self.buffer[6]
-        if self.buffer[1] == 0:  # QEMU extended key event
-            return 12
-        raise Refused("unknown QEMU RFB message in a view-only session")
-
-    def _advance(self, chunk: bytes) -> bool:
-        match self.state:
-            case "version":
-                if chunk[:4] != b"RFB " or chunk[4:11] < b"003.007":
-                    raise Refused("RFB before 3.7 in a view-only session")
-                self.state = "security"
-            case "security":
-                if chunk[0] not in (1, 2):  # None or VNC authentication: the rest is plain RFB
-                    raise Refused("a security type the bridge cannot read in a view-only session")
-                self.state = "vncauth" if chunk[0] == 2 else "init"
-            case "vncauth":
-                self.state = "init"
-            case "init":
-                self.state = "messages"
-            case _:
-                return chunk[0] in self.VIEW_ONLY_ALLOWED
-        return True
+CONNECT_SECONDS = 5.0
+GREETING_SECONDS = 5.0
 
 
 _TOKEN = re.compile(r"token=[^&\s'\"]*")
@@ -136,20 +63,68 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
         self.grant = remote.redeem_token(token)
         if self.grant is None:
             raise self.server.EClose("refused: token unknown, used, expired or session not open")
-        self.server.target_host, self.server.target_port = self.grant.host, self.grant.port
+        try:
+            # Checked again now: a name may resolve elsewhere than when the technician asked.
+            addresses = Policy.from_settings().check(self.grant.host, self.grant.port)
+        except InvalidInput:
+            remote.bridge_refused(self.grant, remote.EndReason.address)
+            raise self.server.EClose("refused: the workstation's address is not allowed") from None
+        self.server.target_host, self.server.target_port = addresses[0], self.grant.port
 
-    def do_proxy(self, target: socket.socket) -> None:
+    def new_websocket_client(self) -> None:
+        grant = self.grant
+        assert grant is not None
+        try:
+            target = socket.create_connection((self.server.target_host, grant.port), timeout=CONNECT_SECONDS)
+        except OSError:
+            remote.bridge_refused(grant, remote.EndReason.unreachable)
+            raise self.CClose(1011, "The workstation could not be reached") from None
+        try:
+            target.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)
+            self.request.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)
+            greeting = self._greeting(target)
+            self.do_proxy(target, greeting)
+        finally:
+            target.close()
+
+    def _greeting(self, target: socket.socket) -> bytes:
+        """The workstation's first 12 bytes, once they are a greeting the bridge can carry."""
+        grant = self.grant
+        assert grant is not None
+        target.settimeout(GREETING_SECONDS)
+        greeting = b""
+        try:
+            while len(greeting) < 12:
+                data = target.recv(12 - len(greeting))
+                if not data:
+                    break
+                greeting += data
+        except OSError:
+            pass
+        try:
+            check_greeting(greeting)
+        except Refused as refused:
+            remote.bridge_refused(grant, refused.reason or remote.EndReason.not_vnc)
+            log.info("session %s: refused, %s", grant.session_id, refused)
+            raise self.CClose(1008, str(refused)) from None
+        target.setblocking(True)
+        return greeting
+
+    def do_proxy(self, target: socket.socket, greeting: bytes = b"") -> None:
         grant = self.grant
         assert grant is not None
         # Non-blocking: websockify's frame reader otherwise waits inside a half-received frame (or
         # after a control frame) for the browser's next message, and the liveness check with it.
         self.request.setblocking(False)
-        rfb = RfbFilter(grant.view_only)
-        client_queue: list[bytes] = []
+        if grant.view_only:
+            state = ViewOnly(server_version=check_greeting(greeting))
+            from_browser, from_workstation = Stream(state.client()), Stream(state.server())
+        client_queue: list[bytes] = [greeting]
         target_queue: list[bytes] = []
         pending = 0
-        started = False
-        next_alive = next_seen = time.monotonic()
+        next_alive = time.monotonic()
+        remote.bridge_seen(grant, first=True)
+        next_seen = time.monotonic() + SEEN_EVERY
         try:
             while True:
                 now = time.monotonic()
@@ -157,7 +132,7 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
                     if not remote.bridge_alive(grant):
                         raise self.CClose(1000, "The remote session has ended")
                     next_alive = now + ALIVE_EVERY
-                if started and now >= next_seen:
+                if now >= next_seen:
                     remote.bridge_seen(grant)
                     next_seen = now + SEEN_EVERY
                 writers = ([target] if target_queue else []) + ([self.request] if client_queue or pending else [])
@@ -167,10 +142,9 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
                     client_queue = []
                 if self.request in readable:
                     frames, closed = self.recv_frames()
-                    try:
-                        data = rfb.feed(b"".join(frames))
-                    except Refused as refused:
-                        raise self.CClose(1008, str(refused)) from None
+                    data = b"".join(frames)
+                    if grant.view_only and data:
+                        data = self._filtered(from_browser, data)
                     if data:
                         target_queue.append(data)
                     if closed:
@@ -184,16 +158,20 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
                     data = target.recv(self.buffer_size)
                     if not data:
                         raise self.CClose(1000, "The workstation closed the connection")
-                    if not started:
-                        started = True
-                        remote.bridge_seen(grant, first=True)
-                        next_seen = time.monotonic() + SEEN_EVERY
-                    client_queue.append(data)
+                    if grant.view_only:
+                        data = self._filtered(from_workstation, data)
+                    if data:
+                        client_queue.append(data)
         finally:
-            if started:
-                remote.bridge_seen(grant)
-            if rfb.dropped:
-                log.info("session %s: %d input messages withheld (view only)", grant.session_id, rfb.dropped)
+            remote.bridge_seen(grant)
+            if grant.view_only and state.withheld:
+                log.info("session %s: withheld (view only) %s", grant.session_id, state.withheld)
+
+    def _filtered(self, stream: Stream, data: bytes) -> bytes:
+        try:
+            return stream.feed(data)
+        except Refused as refused:
+            raise self.CClose(1008, str(refused)) from None
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +17,11 @@ class Settings(BaseSettings):
     # Optional: without it a random key is generated into the data dir on first start.
     secret_key: str | None = Field(None, validation_alias="HELPDESK_SECRET_KEY")
     session_hours: float = Field(12.0, validation_alias="HELPDESK_SESSION_HOURS")
+    # Wrong passwords: per account from one address; per account from browsers it has never
+    # signed in from (its owner's own browser is exempt, so a stranger cannot lock them out);
+    # every attempt from one address.
     login_rate_account: str = Field("5/15 minutes", validation_alias="HELPDESK_LOGIN_RATE_ACCOUNT")
+    login_rate_account_wide: str = Field("20/hour", validation_alias="HELPDESK_LOGIN_RATE_ACCOUNT_WIDE")
     login_rate_address: str = Field("30/5 minutes", validation_alias="HELPDESK_LOGIN_RATE_ADDRESS")
     cookie_secure: bool = Field(False, validation_alias="HELPDESK_COOKIE_SECURE")
     default_language: str = Field("en", validation_alias="HELPDESK_DEFAULT_LANGUAGE")
@@ -46,6 +50,34 @@ class Settings(BaseSettings):
     remote_max_minutes: float = Field(60, validation_alias="HELPDESK_REMOTE_MAX_MINUTES")
     remote_idle_minutes: float = Field(5, validation_alias="HELPDESK_REMOTE_IDLE_MINUTES")
     remote_default_port: int = Field(5900, validation_alias="HELPDESK_REMOTE_DEFAULT_PORT")
+    # Where the bridge may connect (helpdesk/netpolicy.py): comma-separated networks (e.g.
+    # 10.20.0.0/16,192.168.5.0/24) and ports (e.g. 5900-5909). No network: no remote assistance.
+    remote_networks: str = Field("", validation_alias="HELPDESK_REMOTE_NETWORKS")
+    remote_ports: str = Field("5900-5909", validation_alias="HELPDESK_REMOTE_PORTS")
+
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks); none by default, so a client cannot choose its own address.
+    trusted_proxies: str = Field("", validation_alias="HELPDESK_TRUSTED_PROXIES")
+    # Largest request body, uploads aside (those may be the attachment limit plus 64 KiB).
+    request_max_bytes: int = Field(1_000_000, ge=1024, validation_alias="HELPDESK_REQUEST_MAX_BYTES")
+
+    @field_validator("remote_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        netpolicy_parse_networks(value)
+        return value
+
+    @field_validator("remote_ports")
+    @classmethod
+    def _ports(cls, value: str) -> str:
+        netpolicy_parse_ports(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        netpolicy_parse_networks(value)
+        return value
 
     @property
     def api_url(self) -> str:
@@ -68,6 +100,18 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'helpdesk.db').resolve()}"
+
+
+def netpolicy_parse_networks(text: str) -> None:
+    from helpdesk.netpolicy import parse_networks
+
+    parse_networks(text)
+
+
+def netpolicy_parse_ports(text: str) -> None:
+    from helpdesk.netpolicy import parse_ports
+
+    parse_ports(text)
 
 
 @lru_cache

@@ -99,6 +99,8 @@ class RemoteChanged:
     mode: str
     technician_name: str
     ticket_title: str
+    address: str = ""  # host:port the bridge connects to, shown to the employee before consent
+    end_reason: str | None = None
 
 
 Event = (

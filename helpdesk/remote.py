@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from helpdesk import db, events
 from helpdesk.config import get_settings
 from helpdesk.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.netpolicy import Policy
 from helpdesk.security import token_digest
 from helpdesk.users import load_actor
 from models import (
@@ -48,6 +49,11 @@ class EndReason:
     reassigned = "reassigned"
     signed_out = "signed_out"
     cancelled = "cancelled"
+    # The bridge refused to carry the session (helpdesk/bridge.py):
+    address = "address"  # the workstation's address is not (or no longer) allowed
+    not_vnc = "not_vnc"  # what answered is not a VNC server
+    old_rfb = "old_rfb"  # a VNC server older than RFB 3.7
+    unreachable = "unreachable"  # nothing answered
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,20 @@ def _validate_address(host: str, port: int) -> tuple[str, int]:
         raise InvalidInput(N_("Enter the workstation's host name or IP address."))
     if not 1 <= int(port) <= 65535:
         raise InvalidInput(N_("The VNC port must be between 1 and 65535."))
+    Policy.from_settings().check(host, int(port))
     return host, int(port)
 
 
 def workstation(user: User) -> tuple[str | None, int]:
-    """Where remote assistance connects: the profile's address, else the last sign-in's."""
-    return user.workstation_host or user.last_address, user.workstation_port or get_settings().remote_default_port
+    """Where remote assistance connects: the profile's address, else the address of the last
+    sign-in when it is in an allowed network (the address the server saw, never a header the
+    browser chose: see HELPDESK_TRUSTED_PROXIES)."""
+    port = user.workstation_port or get_settings().remote_default_port
+    if user.workstation_host:
+        return user.workstation_host, port
+    if user.last_address and Policy.from_settings().allows(user.last_address, port):
+        return user.last_address, port
+    return None, port
 
 
 def _record(session: Session, remote: RemoteSession, actor_id: int | None, step: str, detail: str | None) -> None:
@@ -97,6 +111,8 @@ def _event(session: Session, remote: RemoteSession) -> events.RemoteChanged:
         mode=remote.mode.value,
         technician_name=technician.name if technician else "?",
         ticket_title=ticket.title if ticket else "?",
+        address=f"{remote.host}:{remote.port}",
+        end_reason=remote.end_reason,
     )
 
 
@@ -112,6 +128,8 @@ def request(
     actor: User, ticket_id: int, mode: RemoteMode, host: str | None = None, port: int | None = None
 ) -> RemoteSession:
     mode = RemoteMode(mode)
+    policy = Policy.from_settings()
+    policy.require_configured()
     with db.write_session() as session:
         actor = load_actor(session, actor)
         ticket = session.get(Ticket, ticket_id)
@@ -137,6 +155,7 @@ def request(
         target_host, target_port = workstation(employee)
         if not target_host:
             raise InvalidInput(N_("No workstation address is known for {name}. Enter it."), name=employee.name)
+        policy.check(target_host, target_port)  # a profile's address may predate the policy
         remote = RemoteSession(
             ticket_id=ticket_id,
             technician_id=actor.id,
@@ -289,6 +308,7 @@ def live_for(actor: User) -> list[events.RemoteChanged]:
 
 def target_for(actor: User, ticket_id: int) -> tuple[str | None, int]:
     """The requester's workstation address, for the ticket's assigned technician to check."""
+    Policy.from_settings().require_configured()
     with db.read_session() as session:
         actor = load_actor(session, actor)
         ticket = session.get(Ticket, ticket_id)
@@ -356,6 +376,16 @@ def redeem_token(token: str) -> Grant | None:
         return Grant(remote.id, remote.technician_id, remote.host, remote.port, remote.mode == RemoteMode.view)
 
 
+def bridge_refused(grant: Grant, reason: str) -> None:
+    """The bridge would not carry this session (see EndReason): it ends, with the reason on the
+    timeline and on both people's pages."""
+    with db.write_session() as session:
+        remote = session.get(RemoteSession, grant.session_id)
+        if remote is None or remote.status not in LIVE:
+            return
+        _end(session, remote, None, reason, utcnow())
+
+
 def bridge_alive(grant: Grant) -> bool:
     with db.read_session() as session:
         remote = session.get(RemoteSession, grant.session_id)
@@ -395,3 +425,28 @@ def tickets_with_remote_events_after(event_id: int) -> list[tuple[int, int, int 
                 .group_by(Ticket.id, Ticket.requester_id, Ticket.assignee_id)
             ).all()
         )
+
+
+BRIDGE_REASONS = (EndReason.address, EndReason.not_vnc, EndReason.old_rfb, EndReason.unreachable)
+
+
+def bridge_refusals_after(event_id: int) -> list[events.RemoteChanged]:
+    """Sessions the bridge refused to carry since timeline entry `event_id`, as the events that
+    tell the pages (the bridge runs in another process and publishes nothing itself)."""
+    with db.read_session() as session:
+        ticket_ids = session.exec(
+            select(TicketEvent.ticket_id).where(
+                TicketEvent.kind == TicketEventKind.remote,
+                TicketEvent.id > event_id,
+                TicketEvent.to_value == "ended",
+                TicketEvent.actor_id.is_(None),
+            )
+        ).all()
+        found = []
+        for ticket_id in dict.fromkeys(ticket_ids):
+            latest = session.exec(
+                select(RemoteSession).where(RemoteSession.ticket_id == ticket_id).order_by(RemoteSession.id.desc())
+            ).first()
+            if latest is not None and latest.end_reason in BRIDGE_REASONS:
+                found.append(_event(session, latest))
+        return found

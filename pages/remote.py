@@ -34,6 +34,20 @@ def _mode_text(mode: str) -> str:
     return _("view only") if mode == RemoteMode.view else _("control")
 
 
+def bridge_reasons() -> dict[str, str]:
+    """Why the bridge would not carry a session, as the technician's page and the timeline say it."""
+    return {
+        remote.EndReason.address: _("the workstation's address is not allowed for remote assistance"),
+        remote.EndReason.not_vnc: _("the workstation did not answer as a VNC server"),
+        remote.EndReason.old_rfb: _("the workstation's VNC server is too old (RFB 3.7 or later is needed)"),
+        remote.EndReason.unreachable: _("the workstation could not be reached"),
+    }
+
+
+def bridge_refusal_text(reason: str) -> str:
+    return _("The bridge refused the connection: {reason}.", reason=bridge_reasons().get(reason, reason))
+
+
 class EmployeeConsent:
     """On every page of an employee: the request prompt, then the banner while it lasts."""
 
@@ -92,6 +106,9 @@ class EmployeeConsent:
         with ui.dialog().props("persistent") as self.dialog, ui.card().classes("w-full max-w-md gap-3"):
             ui.label(_("Remote assistance")).classes("text-lg font-bold")
             ui.label(question).mark("remote-question")
+            ui.label(_("It connects to {address} (this computer's VNC server).", address=event.address)).classes(
+                "text-sm"
+            ).mark("remote-address")
             ui.label(_("You can stop it at any moment.")).classes("text-grey-7 text-sm")
             with ui.row().classes("w-full justify-end"):
                 ui.button(_("Decline"), on_click=lambda: self._answer(event.session_id, False)).props("flat")
@@ -199,6 +216,8 @@ class TechnicianRemote:
                 ui.label(_("{name} declined remote assistance.", name=self._requester())).classes("text-grey-8")
             elif event.status == "expired":
                 ui.label(_("The request expired without an answer.")).classes("text-grey-8")
+            elif event.end_reason in remote.BRIDGE_REASONS:
+                ui.label(bridge_refusal_text(event.end_reason)).classes("text-negative").mark("remote-ended")
             else:
                 ui.label(_("The remote session has ended.")).classes("text-grey-8").mark("remote-ended")
 
@@ -337,11 +356,15 @@ class _Sweeper:
         if self.last_event_id is None:
             self.last_event_id = await live.io_bound(remote.newest_remote_event_id)
             return
+        since = self.last_event_id
         for ticket_id, requester_id, assignee_id, newest in await live.io_bound(
-            remote.tickets_with_remote_events_after, self.last_event_id
+            remote.tickets_with_remote_events_after, since
         ):
             self.last_event_id = max(self.last_event_id, newest)
             events.publish(events.TicketChanged(ticket_id, requester_id, assignee_id))
+        if self.last_event_id != since:
+            for refused in await live.io_bound(remote.bridge_refusals_after, since):
+                events.publish(refused)
 
 
 def register() -> None:

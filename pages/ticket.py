@@ -20,7 +20,7 @@ from models.ticket import DESCRIPTION_MAX, TITLE_MAX
 from pages import live
 from pages.chat import ChatPanel
 from pages.i18n import _, ago, locale, when
-from pages.remote import TechnicianRemote
+from pages.remote import TechnicianRemote, bridge_reasons
 from pages.session import FAILED, PageSession, open_session
 from pages.theme import (
     MUTED,
@@ -111,6 +111,7 @@ def describe_remote(entry: TimelineEntry, who: str) -> str:
         "idle": _("nobody was watching"),
         "reassigned": _("the ticket moved on"),
         "signed_out": _("the technician signed out"),
+        **bridge_reasons(),
     }
     return _(
         "The remote session ended after {duration} ({reason})",

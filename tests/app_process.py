@@ -18,6 +18,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _workstation_address() -> str:
+    """This machine's own non-loopback address: the tests' workstations listen there, since
+    remote assistance never connects to loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))  # no packet is sent: it only picks the outgoing address
+            address = probe.getsockname()[0]
+        except OSError:
+            address = "127.0.0.1"
+    if address.startswith("127."):
+        raise RuntimeError("The remote assistance tests need a network interface other than loopback.")
+    return address
+
+
+WORKSTATION = _workstation_address()
+VNC_PORTS = (5900, 5999)
+# What the tests allow remote assistance to reach: the test workstations, and the documentation
+# network 10.0.0.0/8 that service tests use as addresses nothing listens on.
+REMOTE_SETTINGS = {
+    "HELPDESK_REMOTE_NETWORKS": f"{WORKSTATION}/32,10.0.0.0/8",
+    "HELPDESK_REMOTE_PORTS": f"{VNC_PORTS[0]}-{VNC_PORTS[1]}",
+}
+
+
+def free_vnc_port() -> int:
+    """A free port on the workstation address, in the allowed VNC range."""
+    for port in range(VNC_PORTS[0] + os.getpid() % 50, VNC_PORTS[1] + 1):
+        with socket.socket() as s:
+            try:
+                s.bind((WORKSTATION, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free VNC port")
+
+
 class App:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -34,6 +70,7 @@ class App:
             "HELPDESK_HOST": "127.0.0.1",
             "HELPDESK_REMOTE_ENABLED": "true",
             "HELPDESK_REMOTE_BRIDGE_PORT": str(self.bridge_port),
+            **REMOTE_SETTINGS,
         }
         self.process: subprocess.Popen | None = None
         self.log = data_dir / "app.log"

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, make_url
 from helpdesk import auth, chat, db, events, presence, security, users
 from helpdesk.config import get_settings
 from models import Role, User
+from tests.app_process import REMOTE_SETTINGS
 
 PASSWORD = "correct horse battery"
 POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
@@ -61,6 +62,8 @@ def _point_at(data_dir: Path, monkeypatch: pytest.MonkeyPatch, database: str | N
     # Page tests run the app in-process: no child processes (the e2e tests start real ones).
     monkeypatch.setenv("HELPDESK_REMOTE_ENABLED", "false")
     monkeypatch.setenv("HELPDESK_API_PORT", "0")  # the API in-process too, where `user.http_client` reaches it
+    for name, value in REMOTE_SETTINGS.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     security.signing_key.cache_clear()
 

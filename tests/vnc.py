@@ -10,7 +10,7 @@ from pathlib import Path
 
 from websockets.sync.client import ClientConnection, connect
 
-from tests.app_process import free_port
+from tests.app_process import WORKSTATION, free_vnc_port
 
 # The "known picture": the whole remote screen in this colour.
 COLOUR = (30, 120, 200)
@@ -19,7 +19,8 @@ COLOUR = (30, 120, 200)
 class VncServer:
     def __init__(self, workdir: Path) -> None:
         self.display = next(n for n in range(60, 99) if not Path(f"/tmp/.X11-unix/X{n}").exists())
-        self.port = free_port()
+        self.port = free_vnc_port()
+        self.host = WORKSTATION
         self.keys_file = workdir / f"xev-{self.display}.log"
         self.processes: list[subprocess.Popen] = []
 
@@ -35,7 +36,8 @@ class VncServer:
                     "24",
                     "-rfbport",
                     str(self.port),
-                    "-localhost",
+                    "-interface",
+                    WORKSTATION,
                     "-SecurityTypes",
                     "None",
                 ],

@@ -23,7 +23,7 @@ def vnc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VncServer]:
 def request_remote(technician: Page, vnc: VncServer, mode: str) -> None:
     technician.get_by_role("button", name="Remote assistance").click()
     technician.get_by_text(mode, exact=True).click()
-    technician.get_by_label("Host").fill("127.0.0.1")
+    technician.get_by_label("Host").fill(vnc.host)
     technician.get_by_label("Port").fill(str(vnc.port))
     technician.get_by_role("button", name="Send request").click()
     expect(technician.get_by_text("Waiting for Anna Employee's answer…")).to_be_visible()

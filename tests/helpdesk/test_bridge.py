@@ -1,20 +1,22 @@
 """The bridge as it runs: its own process (websockify), a real TigerVNC server, a real RFB client."""
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
-from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from helpdesk import bridge, db, remote, tickets
-from models import Category, Priority, RemoteMode, RemoteToken
+from helpdesk import db, remote, tickets
+from models import Category, Priority, RemoteMode, RemoteSession, RemoteToken
 from models.clock import utcnow
-from tests.app_process import ROOT, free_port
+from tests.app_process import REMOTE_SETTINGS, ROOT, WORKSTATION, free_port, free_vnc_port
 from tests.conftest import People
 from tests.vnc import RfbOverWebSocket, VncServer, port_open
 
@@ -32,7 +34,7 @@ def vnc(tmp_path: Path) -> Iterator[VncServer]:
 def bridge_url(data_dir: Path, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = tmp_path / "bridge.log"
-    env = os.environ | {"HELPDESK_HOST": "127.0.0.1", "HELPDESK_PORT": "8080"}
+    env = os.environ | {"HELPDESK_HOST": "127.0.0.1", "HELPDESK_PORT": "8080"} | REMOTE_SETTINGS
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "helpdesk.bridge", "--port", str(port)],
@@ -52,7 +54,7 @@ def bridge_url(data_dir: Path, tmp_path: Path) -> Iterator[str]:
 def open_session(people: People, vnc: VncServer, mode: RemoteMode) -> int:
     ticket = tickets.create(people.employee_a, "Excel freezes", "On big files.", Priority.normal, Category.software)
     tickets.take(people.technician, ticket.id)
-    session = remote.request(people.technician, ticket.id, mode, "127.0.0.1", vnc.port)
+    session = remote.request(people.technician, ticket.id, mode, vnc.host, vnc.port)
     remote.answer(people.employee_a, session.id, True)
     return session.id
 
@@ -127,19 +129,88 @@ def test_ending_the_session_cuts_the_connection_within_two_seconds(
     print(f"\nbridge closed {1000 * (time.monotonic() - started):.0f} ms after Stop")
 
 
-def test_the_rfb_filter_drops_input_in_view_only() -> None:
-    rfb = bridge.RfbFilter(view_only=True)
-    handshake = b"RFB 003.008\n" + b"\x01" + b"\x01"
-    set_encodings = b"\x02\x00\x00\x02" + b"\x00\x00\x00\x00" + b"\xff\xff\xff\x21"
-    update_request = b"\x03\x00" + b"\x00" * 8
-    key = b"\x04\x01\x00\x00\x00\x00\x00\x61"
-    pointer = b"\x05\x01\x00\x10\x00\x10"
-    cut = b"\x06\x00\x00\x00\x00\x00\x00\x03abc"
-    stream = handshake + set_encodings + key + update_request + pointer + cut
-    # Byte by byte, as TCP may cut it: only what a viewer needs comes out.
-    out = b"".join(rfb.feed(stream[i : i + 1]) for i in range(len(stream)))
-    assert out == handshake + set_encodings + update_request
-    assert rfb.dropped == 3
-    with pytest.raises(bridge.Refused):
-        rfb.feed(b"\x99")
-    assert bridge.RfbFilter(view_only=False).feed(key) == key
+class FakeServer:
+    """A TCP server on the workstation address that says `greeting` to whoever connects."""
+
+    def __init__(self, greeting: bytes) -> None:
+        self.port = free_vnc_port()
+        self.listener = socket.create_server((WORKSTATION, self.port))
+        self.greeting = greeting
+        self.received = b""
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        with connection:
+            if self.greeting:
+                connection.sendall(self.greeting)
+            connection.settimeout(3)
+            try:
+                while data := connection.recv(4096):
+                    self.received += data
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def session_to(people: People, host: str, port: int) -> int:
+    ticket = tickets.create(people.employee_a, "Screen", "Help.", Priority.normal, Category.software)
+    tickets.take(people.technician, ticket.id)
+    session = remote.request(people.technician, ticket.id, RemoteMode.control, host, port)
+    remote.answer(people.employee_a, session.id, True)
+    return session.id
+
+
+def ended_with(session_id: int) -> str | None:
+    with db.read_session() as session:
+        found = session.get(RemoteSession, session_id)
+        assert found is not None
+        return found.end_reason
+
+
+@pytest.mark.parametrize(
+    ("greeting", "reason"),
+    [
+        (b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "not_vnc"),  # a banner, sent before the browser speaks
+        (b"", "not_vnc"),  # an HTTP server waits for a request: nothing comes
+        (b"RFB 003.003\n", "old_rfb"),
+    ],
+)
+def test_the_bridge_relays_nothing_but_a_vnc_server(
+    people: People, bridge_url: str, greeting: bytes, reason: str
+) -> None:
+    server = FakeServer(greeting)
+    session_id = session_to(people, WORKSTATION, server.port)
+    client = RfbOverWebSocket(f"{bridge_url}?token={remote.issue_token(people.technician, session_id).token}", ORIGIN)
+    with pytest.raises(ConnectionClosed) as closed:
+        client.ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert not client.buffer  # not one byte of the server's answer reached the browser
+    assert ended_with(session_id) == reason
+    steps = [e.from_value for e in tickets.timeline(people.technician, tickets_of(session_id))]
+    assert any(step and step.startswith(f"{reason}:") for step in steps)
+    server.close()
+
+
+def tickets_of(session_id: int) -> int:
+    with db.read_session() as session:
+        found = session.get(RemoteSession, session_id)
+        assert found is not None
+        return found.ticket_id
+
+
+def test_the_bridge_checks_the_address_again_when_it_connects(
+    people: People, vnc: VncServer, bridge_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = session_to(people, vnc.host, vnc.port)
+    token = remote.issue_token(people.technician, session_id).token
+    # The bridge runs with its own settings: narrowed there, the same session is refused.
+    with db.write_session() as session:
+        found = session.get(RemoteSession, session_id)
+        found.host = "127.0.0.1"  # as if the name now resolved to loopback
+        session.add(found)
+    with pytest.raises((InvalidStatus, WebSocketException, OSError)):
+        RfbOverWebSocket(f"{bridge_url}?token={token}", ORIGIN).ws.recv(timeout=5)
+    assert ended_with(session_id) == "address"

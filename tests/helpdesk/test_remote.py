@@ -3,10 +3,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text, update
 
-from helpdesk import auth, db, events, remote, tickets
+from helpdesk import auth, db, events, netpolicy, remote, tickets
+from helpdesk.config import get_settings
 from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from models import Category, Priority, RemoteMode, RemoteSession, RemoteStatus, RemoteToken, Status, TicketEventKind
 from models.clock import utcnow
+from tests.app_process import WORKSTATION
 from tests.conftest import PASSWORD, People
 
 
@@ -44,19 +46,85 @@ def test_the_workstation_defaults_to_where_the_employee_signed_in(people: People
     ticket_id = assigned_ticket(people)
     with pytest.raises(InvalidInput):  # never signed in: no address known yet
         remote.request(people.technician, ticket_id, RemoteMode.view)
-    auth.authenticate("anna@example.com", PASSWORD, "192.168.4.20")
-    assert remote.target_for(people.technician, ticket_id) == ("192.168.4.20", 5900)
+    auth.authenticate("anna@example.com", PASSWORD, "192.168.4.20")  # outside the allowed networks
+    assert remote.target_for(people.technician, ticket_id) == (None, 5900)
+    auth.authenticate("anna@example.com", PASSWORD, "10.4.4.20")
+    assert remote.target_for(people.technician, ticket_id) == ("10.4.4.20", 5900)
     session = remote.request(people.technician, ticket_id, RemoteMode.view)
-    assert (session.host, session.port) == ("192.168.4.20", 5900)
+    assert (session.host, session.port) == ("10.4.4.20", 5900)
 
 
-def test_a_technician_corrects_the_address_on_the_employee_profile(people: People) -> None:
+def test_a_technician_corrects_the_address_on_the_employee_profile(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(netpolicy, "resolve", lambda name: {"pc-7.corp": ["10.9.0.7"]}[name])
     ticket_id = assigned_ticket(people)
     for host, port in (("", 5900), ("bad host", 5900), ("pc/1", 5900), ("pc-7", 0), ("pc-7", 70000)):
         with pytest.raises(InvalidInput):
             remote.request(people.technician, ticket_id, RemoteMode.view, host, port)
     remote.request(people.technician, ticket_id, RemoteMode.view, "pc-7.corp", 5901)
     assert remote.target_for(people.technician, ticket_id) == ("pc-7.corp", 5901)
+
+
+REFUSED_ALWAYS = [
+    ("127.0.0.1", 5900),  # loopback, whatever the networks
+    ("127.0.0.1", 5432),
+    ("::1", 5900),
+    ("::ffff:127.0.0.1", 5900),
+    ("169.254.169.254", 5900),  # cloud metadata
+    ("metadata.google.internal", 5900),
+    ("localhost", 5900),
+    ("0.0.0.0", 5900),
+    ("224.0.0.1", 5900),
+    ("fe80::1", 5900),
+]
+
+
+@pytest.mark.parametrize(("host", "port"), REFUSED_ALWAYS)
+def test_remote_assistance_never_reaches_loopback_metadata_or_multicast(
+    people: People, monkeypatch: pytest.MonkeyPatch, host: str, port: int
+) -> None:
+    # Even with an administrator allowing everything.
+    monkeypatch.setenv("HELPDESK_REMOTE_NETWORKS", "0.0.0.0/0,::/0")
+    monkeypatch.setenv("HELPDESK_REMOTE_PORTS", "1-65535")
+    get_settings.cache_clear()
+    ticket_id = assigned_ticket(people)
+    with pytest.raises(InvalidInput):
+        remote.request(people.technician, ticket_id, RemoteMode.view, host, port)
+
+
+def test_only_allowed_networks_and_ports_and_never_the_helpdesk_itself(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = assigned_ticket(people)
+    for host, port in (("192.168.1.10", 5900), ("10.0.0.7", 22), ("10.0.0.7", 5432), ("8.8.8.8", 5900)):
+        with pytest.raises(InvalidInput):
+            remote.request(people.technician, ticket_id, RemoteMode.view, host, port)
+    # A name is refused when any of its addresses is.
+    monkeypatch.setattr(netpolicy, "resolve", lambda name: ["10.0.0.9", "127.0.0.1"])
+    with pytest.raises(InvalidInput):
+        remote.request(people.technician, ticket_id, RemoteMode.view, "two-faced.corp", 5900)
+    # The helpdesk's own ports on an address of this machine: the app listening on every interface.
+    monkeypatch.setenv("HELPDESK_HOST", "0.0.0.0")
+    monkeypatch.setenv("HELPDESK_PORT", "5905")
+    get_settings.cache_clear()
+    own = netpolicy.Policy.from_settings()
+    assert not own.allows(WORKSTATION, 5905)
+    assert own.allows(WORKSTATION, 5906)
+
+
+def test_with_no_network_allowed_remote_assistance_says_who_must_act(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HELPDESK_REMOTE_NETWORKS")
+    get_settings.cache_clear()
+    ticket_id = assigned_ticket(people)
+    for attempt in (
+        lambda: remote.request(people.technician, ticket_id, RemoteMode.view, "10.0.0.7", 5900),
+        lambda: remote.target_for(people.technician, ticket_id),
+    ):
+        with pytest.raises(InvalidInput, match="an administrator must allow the workstation networks"):
+            attempt()
 
 
 def test_the_employee_answers_and_only_them(people: People) -> None:

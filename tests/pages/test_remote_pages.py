@@ -33,6 +33,7 @@ async def test_the_employee_is_asked_wherever_they_are_and_can_stop(user: User, 
     session = remote.request(people.technician, ticket_id, RemoteMode.control, "10.1.2.3", 5900)
     await user.should_see("Tom Technician asks to control your computer")
     await user.should_see("VPN drops")
+    await user.should_see("It connects to 10.1.2.3:5900")  # the employee sees where, before consenting
     user.find(marker="remote-accept").click()
     await user.should_see("Tom Technician is controlling your screen")
     user.find("Stop").click()
@@ -66,7 +67,11 @@ async def test_a_request_without_an_address_says_what_is_missing(user: User, peo
     await user.should_see(marker="remote-send")
     user.find(marker="remote-send").click()
     await user.should_see("Enter the workstation's host name or IP address.")
-    user.find(marker="remote-host").type("pc-42")
+    user.find(marker="remote-host").type("127.0.0.1")
+    user.find(marker="remote-send").click()
+    await user.should_see("127.0.0.1 (127.0.0.1) can never be used for remote assistance.")
+    user.find(marker="remote-host").clear()
+    user.find(marker="remote-host").type("10.0.4.2")
     user.find(marker="remote-send").click()
     await user.should_see("Waiting for Anna Employee's answer…")
     [event] = remote.live_for(people.technician)
@@ -81,10 +86,10 @@ async def test_the_viewer_is_refused_to_others(user: User, people: People) -> No
 
 
 async def test_the_employee_sees_their_workstation_on_the_profile(user: User, people: People) -> None:
-    view_request(people, "pc-42.corp", 5901)
+    view_request(people, "10.42.0.42", 5901)
     sign_in(user, people.employee_a)
     await user.open("/profile")
-    await user.should_see("Workstation for remote assistance: pc-42.corp:5901")
+    await user.should_see("Workstation for remote assistance: 10.42.0.42:5901")
 
 
 async def test_a_running_session_shows_again_after_a_reload(user: User, people: People) -> None:
