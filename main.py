@@ -1,25 +1,30 @@
 """Wires the app: settings, database, pages, API routers, child processes, ui.run()."""
 
 import asyncio
+import os
 
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
 import pages
-from helpdesk import api, db, events, memory, relay, security, setup
+from helpdesk import api, db, events, httpguard, logsafe, memory, relay, security, setup, storage
 from helpdesk.config import get_settings
 from helpdesk.supervisor import api_server, bridge
 
+os.umask(0o077)  # the data dir, database, WAL, attachments and backups: the service's user only
 settings = get_settings()
+storage.private_data_dir()
 db.init()
 db.migrate()
 security.signing_key()  # made here if new, before a child process could race to make its own
 pages.register()
+httpguard.install(app)
 app.add_api_route("/healthz", api.healthz, include_in_schema=False)
 
 
 async def _on_startup() -> None:
     events.bind_loop(asyncio.get_running_loop())
+    logsafe.install()
     memory.tune(asyncio.get_running_loop())
     token = setup.new_link_token()
     if token is not None:
@@ -63,4 +68,5 @@ if __name__ in {"__main__", "__mp_main__"}:
         reconnect_timeout=10.0,
         # The API's own process has its docs; served here, the API brings them here.
         fastapi_docs=False if settings.api_port else api.DOCS,
+        **settings.proxy_options,
     )

@@ -73,6 +73,9 @@ class PageTab:
             except websockets.ConnectionClosed:
                 self.closed = True
                 return
+            if frame in (b"1", b"41"):  # the server closed the connection or socket.io's namespace
+                self.closed = True
+                return
             if frame == b"2":
                 await self.ws.send("3")
             elif frame.startswith(b"42"):

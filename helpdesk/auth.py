@@ -5,6 +5,8 @@ NiceGUI's websocket, which cannot set cookies, so a successful sign-in yields a 
 30-second exchange code that a plain HTTP route trades for the cookie.
 """
 
+import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -16,20 +18,24 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import delete, select, update
 
-from helpdesk import db, remote
+from helpdesk import db, events, remote
 from helpdesk.config import get_settings
 from helpdesk.errors import N_, InvalidInput, NotAuthenticated, RateLimited
-from helpdesk.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, verify_password
+from helpdesk.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, signing_key, verify_password
 from helpdesk.users import normalize_email
 from models import RevokedSession, User
 from models.clock import utcnow
 
 COOKIE = "helpdesk_session"
+# A random id the browser holds from its first visit (HttpOnly): a sign-in code works only in
+# the browser that signed in, so an attacker's code sent to a victim signs nobody in.
+BROWSER_COOKIE = "helpdesk_browser"
+DEVICE_COOKIE = "helpdesk_device"
 EXCHANGE_SECONDS = 30
 
 _storage = MemoryStorage()
 _limiter = MovingWindowRateLimiter(_storage)
-_exchange: dict[str, tuple[str, float]] = {}
+_exchange: dict[str, tuple[str, str, float]] = {}
 _exchange_lock = threading.Lock()
 
 
@@ -42,24 +48,45 @@ class Session:
 
 def _limits() -> tuple:
     settings = get_settings()
-    return parse(settings.login_rate_account), parse(settings.login_rate_address)
+    return (
+        parse(settings.login_rate_account),
+        parse(settings.login_rate_account_wide),
+        parse(settings.login_rate_address),
+    )
 
 
-def authenticate(email: str, password: str, address: str) -> User:
-    """The account for these credentials; the same message for any failure, throttled."""
-    per_account, per_address = _limits()
+def device_proof(user_id: int, browser: str) -> str:
+    """What the `helpdesk_device` cookie holds once `browser` has signed in to the account: its
+    owner's known browser is spared the account-wide limit that strangers' guesses fill."""
+    return hmac.new(signing_key(), f"device:{user_id}:{browser}".encode(), hashlib.sha256).hexdigest()
+
+
+def authenticate(email: str, password: str, address: str, browser: str = "", device: str | None = None) -> User:
+    """The account for these credentials; the same message for any failure, throttled.
+
+    Three limits: every attempt from one address; wrong passwords for one account from one
+    address; and wrong passwords for one account from anywhere, which a browser that has signed
+    in to that account before (`device`, see `device_proof`) is exempt from. A stranger who knows
+    an email slows down guesses without locking its owner out."""
+    per_account, account_wide, per_address = _limits()
     account_key = normalize_email(email)[:254]
-    if not _limiter.test(per_address, "address", address) or not _limiter.test(per_account, "account", account_key):
+    if not _limiter.test(per_address, "address", address) or not _limiter.test(
+        per_account, "account", account_key, address
+    ):
         raise RateLimited(N_("Too many sign-in attempts. Please wait a few minutes and try again."))
     _limiter.hit(per_address, "address", address)
     user = None
     if len(password) <= 1024:
         with db.read_session() as session:
             user = session.exec(select(User).where(User.email == account_key)).first()
+    known = bool(user and browser and device and hmac.compare_digest(device, device_proof(user.id, browser)))
+    if not known and not _limiter.test(account_wide, "account-wide", account_key):
+        raise RateLimited(N_("Too many sign-in attempts. Please wait a few minutes and try again."))
     # Always verify a hash, so an unknown email costs the same time as a wrong password.
     ok = verify_password(password[:1024], user.password_hash if user else None)
     if not ok or user is None or not user.is_active:
-        _limiter.hit(per_account, "account", account_key)
+        _limiter.hit(per_account, "account", account_key, address)
+        _limiter.hit(account_wide, "account-wide", account_key)
         raise InvalidInput(N_("Wrong email or password."))
     if user.last_address != address[:64]:
         # Remote assistance's default workstation: where this person last signed in from.
@@ -90,22 +117,25 @@ def session_max_age() -> int:
     return int(get_settings().session_hours * 3600)
 
 
-def exchange_code(token: str) -> str:
-    """A one-time code for `token`, valid for 30 seconds: what the login page hands to the browser."""
+def exchange_code(token: str, browser: str) -> str:
+    """A one-time code for `token`, valid for 30 seconds in the browser `browser` only: what the
+    login page hands to the browser."""
     code = secrets.token_urlsafe(32)
     now = time.monotonic()
     with _exchange_lock:
-        for key, (_tok, expires) in list(_exchange.items()):
+        for key, (_tok, _browser, expires) in list(_exchange.items()):
             if expires < now:
                 del _exchange[key]
-        _exchange[code] = (token, now + EXCHANGE_SECONDS)
+        _exchange[code] = (token, browser, now + EXCHANGE_SECONDS)
     return code
 
 
-def redeem_code(code: str) -> str | None:
+def redeem_code(code: str, browser: str | None) -> str | None:
     with _exchange_lock:
-        token, expires = _exchange.pop(code, (None, 0.0))
-    return token if token is not None and expires >= time.monotonic() else None
+        token, bound, expires = _exchange.pop(code, (None, "", 0.0))
+    if token is None or expires < time.monotonic() or not browser or not secrets.compare_digest(bound, browser):
+        return None
+    return token
 
 
 def verify(token: str | None, typ: str = SESSION) -> Session:
@@ -128,8 +158,10 @@ def try_verify(token: str | None) -> Session | None:
         return None
 
 
-def logout(token: str | None) -> None:
-    claims = decode_token(token, SESSION) if token else None
+def logout(token: str | None, typ: str = SESSION) -> None:
+    """Ends this one session (a browser's cookie, or an API token with `typ` ACCESS) now, on
+    every server, and its open pages with it."""
+    claims = decode_token(token, typ) if token else None
     if claims is None:
         return
     expires = datetime.fromtimestamp(claims.expires_at, UTC)
@@ -138,4 +170,6 @@ def logout(token: str | None) -> None:
             session.add(RevokedSession(jti=claims.jti, expires_at=expires))
         # Housekeeping: entries whose token has expired anyway can go.
         session.exec(delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))
-    remote.end_for_technician(claims.user_id)
+    events.publish(events.SessionsRevoked(claims.user_id, jti=claims.jti))
+    if typ == SESSION:
+        remote.end_for_technician(claims.user_id)

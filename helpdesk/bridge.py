@@ -17,6 +17,7 @@ Nothing logged ever holds a token.
 
 import argparse
 import logging
+import os
 import re
 import select
 import socket
@@ -28,6 +29,7 @@ from websockify import websocketproxy
 from helpdesk import remote
 from helpdesk.config import get_settings
 from helpdesk.errors import InvalidInput
+from helpdesk.logsafe import EscapeControl
 from helpdesk.netpolicy import Policy
 from helpdesk.rfb import Refused, Stream, ViewOnly, check_greeting
 from helpdesk.supervisor import exit_with_parent
@@ -179,9 +181,11 @@ def main() -> None:
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None)
     args = parser.parse_args()
+    os.umask(0o077)
     settings = get_settings()
     handler = logging.StreamHandler()
     handler.addFilter(RedactTokens())
+    handler.addFilter(EscapeControl())
     logging.basicConfig(level=logging.INFO, handlers=[handler], format="bridge %(levelname)s %(message)s")
     server = websocketproxy.WebSocketProxy(
         RequestHandlerClass=BridgeHandler,

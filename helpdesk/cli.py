@@ -2,6 +2,7 @@
 
 import argparse
 import getpass
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -124,6 +125,7 @@ def backup(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.umask(0o077)  # a backup, like the data dir, is readable by the service's user only
     parser = argparse.ArgumentParser(prog="helpdesk", description="Helpdesk administration.")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("create-user", help="create an account (password read from stdin or prompted)")

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
         return f"http://{self.api_host or self.host}:{self.api_port}"
 
     @property
+    def proxy_options(self) -> dict:
+        """uvicorn's: X-Forwarded-* believed from the listed proxies only (none by default)."""
+        if not self.trusted_proxies.strip():
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
+
+    @property
     def bridge_host(self) -> str:
         return self.remote_bridge_host or self.host
 

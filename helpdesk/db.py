@@ -1,5 +1,6 @@
 """Engine, sessions, SQLite pragmas and migrations on start."""
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -8,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 from helpdesk.config import get_settings
@@ -84,6 +85,14 @@ def write_session() -> Iterator[Session]:
     serial = _sqlite_writer if _write_engine.dialect.name == "sqlite" else nullcontext()
     with serial, Session(_write_engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def lock(session: Session, name: str) -> None:
+    """Serialises the rest of this write transaction with any other taking the same lock. SQLite's
+    write transactions are serial already (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
 
 
 def migrate() -> None:

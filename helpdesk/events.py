@@ -26,9 +26,11 @@ class TicketChanged:
 
 @dataclass(frozen=True)
 class SessionsRevoked:
-    """Every session of this user ended (deactivated, role changed, password changed...)."""
+    """Every session of this user ended (deactivated, role changed, password changed...), or
+    with `jti`, that one session only (signed out)."""
 
     user_id: int
+    jti: str | None = None
 
 
 @dataclass(frozen=True)

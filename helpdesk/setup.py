@@ -3,11 +3,8 @@
 import hmac
 import secrets
 
-from sqlalchemy import func
-from sqlmodel import select
-
-from helpdesk import db, users
-from helpdesk.errors import N_, Conflict, PermissionDenied
+from helpdesk import users
+from helpdesk.errors import N_, PermissionDenied
 from helpdesk.security import token_digest
 from models import Role, User
 
@@ -37,9 +34,6 @@ def create_first_admin(token: str, email: str, name: str, password: str) -> User
     global _token_hash
     if not token_valid(token):
         raise PermissionDenied(N_("This set-up link is not valid any more."))
-    with db.read_session() as session:
-        if session.exec(select(func.count()).select_from(User)).one() > 0:
-            raise Conflict(N_("The helpdesk is already set up."))
-    user = users.create_unchecked(email, name, password, Role.technician, is_admin=True)
+    user = users.create_unchecked(email, name, password, Role.technician, is_admin=True, first=True)
     _token_hash = None
     return user

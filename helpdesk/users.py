@@ -87,9 +87,17 @@ def technicians() -> list[User]:
 
 
 def create_unchecked(
-    email: str, name: str, password: str, role: Role, is_admin: bool = False, language: str | None = None
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    is_admin: bool = False,
+    language: str | None = None,
+    first: bool = False,
 ) -> User:
-    """Create an account without an acting user: for the console command and first-run set-up."""
+    """Create an account without an acting user: for the console command and first-run set-up.
+    With `first`, only while no account exists, checked in the same transaction (two set-up
+    submits at once make one account)."""
     email, name, password = validate_email(email), validate_name(name), validate_password(password)
     if is_admin and role != Role.technician:
         raise InvalidInput(N_("Only technicians can be administrators."))
@@ -97,6 +105,10 @@ def create_unchecked(
         raise InvalidInput(N_("Unknown language."))
     password_hash = hash_password(password)
     with db.write_session() as session:
+        if first:
+            db.lock(session, "first-account")
+            if session.exec(select(func.count()).select_from(User)).one() > 0:
+                raise Conflict(N_("The helpdesk is already set up."))
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
             raise Conflict(N_("An account with this email already exists."))
         user = User(

@@ -10,6 +10,7 @@ from pages import (
     login,
     profile,
     remote,
+    sockets,
     theme,
     ticket,
     ticket_new,
@@ -18,6 +19,7 @@ from pages import (
 
 def register() -> None:
     live.install()
+    sockets.install()
     theme.register()
     login.register()
     dashboard.register()

@@ -65,7 +65,8 @@ async def profile_page(request: Request) -> RedirectResponse | None:
                     return
                 # This tab keeps its session: a fresh token replaces the one the change revoked.
                 ui.notify(_("Password changed."), type="positive")
-                ui.navigate.to(f"/auth/session?code={auth.exchange_code(auth.start_session(user))}&next=/profile")
+                code = auth.exchange_code(auth.start_session(user), page.browser)
+                ui.navigate.to(f"/auth/session?code={code}&next=/profile")
 
             ui.button(_("Change password"), on_click=change).mark("change-password")
     return None

@@ -5,12 +5,13 @@ through `PageSession.call`, which re-verifies the session token against the data
 service off the event loop, and turns the errors users can cause into a notification.
 """
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
-from nicegui import Client, context, run, ui
+from nicegui import Client, background_tasks, context, core, run, ui
 
 from helpdesk import auth, i18n
 from helpdesk.errors import HelpdeskError, NotAuthenticated
@@ -35,6 +36,7 @@ class PageSession:
     user: User
     locale: str
     client: Client  # the browser tab: once it is gone, a call's result has nothing to be drawn on
+    browser: str = ""  # the browser's id (pages/login.py BrowserId), which sign-in codes are bound to
     # Set while this page itself re-issues its session (password change), so the revocation
     # event it causes does not send it to the login page.
     reissuing: bool = False
@@ -73,11 +75,37 @@ class PageSession:
             return False
 
     def end(self) -> None:
-        ui.navigate.to("/login")
+        """Sends the tab to the sign-in page, then ends it on the server: its sockets are cut and
+        its elements and subscriptions dropped, so nothing more reaches even a tab that ignores
+        the redirect."""
+        if self.client.is_deleted:
+            return
+        with self.client:
+            ui.navigate.to("/login")
+        background_tasks.create(_close(self.client), name="end page")
 
     async def _on_revoked(self, event: Any) -> None:
         if event.user_id == self.user.id and not self.reissuing and not await self.still_valid():
             self.end()
+
+
+CLOSE_AFTER = 0.3  # seconds for the redirect to reach the browser first
+
+
+async def _close(client: Client) -> None:
+    await asyncio.sleep(CLOSE_AFTER)
+    for socket_id in list(client._socket_to_document_id):
+        if not socket_id.startswith("test-"):
+            transport = core.sio.manager.eio_sid_from_sid(socket_id, "/")
+            await core.sio.disconnect(socket_id)
+            if transport is not None:  # the connection itself, not only socket.io's namespace
+                await core.sio.eio.disconnect(transport)
+    if not client.is_deleted:
+        client.delete()
+
+
+def browser_id(request: Request) -> str:
+    return request.cookies.get(auth.BROWSER_COOKIE) or getattr(request.state, "browser_id", "")
 
 
 async def open_session(request: Request) -> PageSession | None:
@@ -89,6 +117,8 @@ async def open_session(request: Request) -> PageSession | None:
         return None
     locale = i18n.negotiate(session.user.language, request.headers.get("accept-language"))
     set_locale(locale)
-    page = PageSession(token=session.token, user=session.user, locale=locale, client=context.client)
+    page = PageSession(
+        token=session.token, user=session.user, locale=locale, client=context.client, browser=browser_id(request)
+    )
     live.sessions_revoked.subscribe(page._on_revoked)
     return page

@@ -84,7 +84,13 @@ def _header_html(page: PageSession | None) -> str:
         links.append(_nav_link("/admin/users", "group", _("Users")))
         links.append(_nav_link("/admin/displays", "tv", _("Displays")))
     links.append(_nav_link("/profile", "account_circle", page.user.name))
-    links.append(_nav_link("/auth/logout", "logout", "", title=_("Sign out")))
+    sign_out = escape(_("Sign out"))
+    # A form post (checked for its Origin): no other site can sign anyone out with a link.
+    links.append(
+        f'<form method="post" action="/auth/logout" class="m-0"><button type="submit" title="{sign_out}" '
+        f'aria-label="{sign_out}" class="flex items-center text-white px-3 py-2 rounded hover:bg-white/10">'
+        '<i class="q-icon material-icons" aria-hidden="true">logout</i></button></form>'
+    )
     menu = f'<div class="flex items-center gap-1">{"".join(links)}</div>'
     return f'<nav class="flex items-center justify-between">{brand}{menu}</nav>'
 

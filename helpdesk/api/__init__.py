@@ -8,7 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from helpdesk import i18n
+from helpdesk import httpguard, i18n
 from helpdesk.api.routes import router
 from helpdesk.errors import HelpdeskError
 
@@ -52,4 +52,5 @@ def create_app() -> FastAPI:
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.mount("/docs/assets", StaticFiles(directory=SWAGGER_UI, check_dir=False), name="swagger-ui")
+    httpguard.install(app)
     return app

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
-from helpdesk import db, relay
+from helpdesk import db, logsafe, relay
 from helpdesk.api import create_app
 from helpdesk.config import get_settings
 from helpdesk.supervisor import exit_with_parent
@@ -31,8 +31,10 @@ def lower_priority(niceness: int) -> None:
 
 
 def main() -> None:
+    os.umask(0o077)
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING, format="api %(levelname)s %(name)s: %(message)s")
+    logsafe.install()
     lower_priority(settings.api_niceness)
     db.init()
     relay.forward_events()
@@ -42,7 +44,9 @@ def main() -> None:
         host=settings.api_host or settings.host,
         port=settings.api_port,
         log_level="warning",
-        access_log=False,  # like the app's: uvicorn's defaults otherwise (X-Forwarded-For from 127.0.0.1)
+        access_log=False,
+        log_config=None,  # the root's handler, whose lines are escaped (helpdesk/logsafe.py)
+        **settings.proxy_options,
     )
 
 

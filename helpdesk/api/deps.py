@@ -14,10 +14,17 @@ from models import User
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
 
 
-def current_user(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
     if credentials is None:
         raise NotAuthenticated(N_("Send a bearer token from /api/v1/auth/token."))
-    return auth.verify(credentials.credentials, ACCESS).user
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def current_user(token: BearerToken) -> User:
+    return auth.verify(token, ACCESS).user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

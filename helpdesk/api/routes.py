@@ -3,10 +3,10 @@ written once (in the services) and a change made here appears live in open brows
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from helpdesk import auth, chat, queue, tickets, users
-from helpdesk.api.deps import CurrentUser, ItemId
+from helpdesk.api.deps import BearerToken, CurrentUser, ItemId
 from helpdesk.api.schemas import (
     AttachmentPublic,
     ErrorBody,
@@ -28,6 +28,7 @@ from helpdesk.api.schemas import (
 from helpdesk.errors import InvalidInput, NotAuthenticated
 from helpdesk.events import MessagePosted
 from helpdesk.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
+from helpdesk.security import ACCESS
 from helpdesk.tickets import UNSET, Changes
 from models import Category, Priority, Status, Ticket, User
 
@@ -44,6 +45,15 @@ def token(body: TokenRequest, request: Request) -> TokenResponse:
         raise NotAuthenticated(error.message) from None
     access_token, expires_in = auth.start_api_token(user)
     return TokenResponse(access_token=access_token, expires_in=expires_in)
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=204)
+def logout(credentials: BearerToken) -> Response:
+    """Revokes this bearer token now (every token of the account ends on a password change,
+    deactivation or role change anyway)."""
+    auth.verify(credentials, ACCESS)
+    auth.logout(credentials, ACCESS)
+    return Response(status_code=204)
 
 
 def _user(user: User) -> UserPublic:

@@ -79,15 +79,15 @@ def test_chat_both_ways_with_presence_typing_seen_notes_files_and_catch_up(app: 
     expect(link).to_have_attribute("rel", "noopener noreferrer nofollow", timeout=3000)
 
     # A screenshot pasted from the clipboard goes up as an attachment, shown as a thumbnail.
-    data_url = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    encoded = base64.b64encode(png_bytes()).decode()
     employee.evaluate(
-        """async (dataUrl) => {
-            const blob = await (await fetch(dataUrl)).blob();
+        """async (encoded) => {
+            const blob = new Blob([Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0))]);
             const transfer = new DataTransfer();
             transfer.items.add(new File([blob], 'screenshot.png', {type: 'image/png'}));
             document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: transfer}));
         }""",
-        data_url,
+        encoded,
     )
     thumbnail = technician.locator("a[href^='/attachments/'] img")
     expect(thumbnail).to_have_count(1, timeout=5000)

@@ -118,7 +118,7 @@ def test_admin_creates_an_account_that_can_sign_in(app: App, browser: Browser) -
 def test_sign_out_link_ends_the_session(app: App, browser: Browser) -> None:
     page = sign_in(browser, app, "ben@example.com")
     cookie = next(c for c in page.context.cookies() if c["name"] == "helpdesk_session")["value"]
-    page.get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(app.url + "/login")
     # The old token is refused by the server, not merely forgotten by the browser.
     page.context.add_cookies([{"name": "helpdesk_session", "value": cookie, "url": app.url}])

@@ -38,15 +38,32 @@ def test_unknown_email_and_wrong_password_take_similar_time(people: People) -> N
     assert 0.5 < unknown / known < 2.0
 
 
-def test_sign_in_is_throttled_per_account(people: People) -> None:
-    for i in range(5):
+def test_sign_in_is_throttled_per_account_and_address(people: People) -> None:
+    for _ in range(5):
         with pytest.raises(InvalidInput):
-            auth.authenticate("anna@example.com", "wrong", f"10.2.0.{i}")
-    # Even the right password is refused now, from any address.
+            auth.authenticate("anna@example.com", "wrong", "10.2.0.1")
+    # Guessing from that address stops, even with the right password...
     with pytest.raises(RateLimited):
-        auth.authenticate("anna@example.com", PASSWORD, "10.2.1.1")
-    # Another account is not affected.
-    assert auth.authenticate("ben@example.com", PASSWORD, "10.2.1.1")
+        auth.authenticate("anna@example.com", PASSWORD, "10.2.0.1")
+    # ...while the owner, elsewhere, still signs in; another account is not affected.
+    assert auth.authenticate("anna@example.com", PASSWORD, "10.2.1.1")
+    assert auth.authenticate("ben@example.com", PASSWORD, "10.2.0.1")
+
+
+def test_a_stranger_cannot_lock_the_owner_out_of_their_own_browser(people: People) -> None:
+    owner_browser = "owner-browser"
+    device = auth.device_proof(people.employee_a.id, owner_browser)
+    # Guesses spread over many addresses fill the account-wide limit (20 an hour)...
+    for i in range(20):
+        with pytest.raises(InvalidInput):
+            auth.authenticate("anna@example.com", "wrong", f"10.4.0.{i}")
+    # ...so a browser the account never used is slowed down, right password or not...
+    with pytest.raises(RateLimited):
+        auth.authenticate("anna@example.com", PASSWORD, "10.4.1.1", "new-browser")
+    with pytest.raises(RateLimited):  # a proof made for another browser does not count
+        auth.authenticate("anna@example.com", PASSWORD, "10.4.1.1", "new-browser", device)
+    # ...but the owner's own browser signs in.
+    assert auth.authenticate("anna@example.com", PASSWORD, "10.4.1.2", owner_browser, device)
 
 
 def test_sign_in_is_throttled_per_client_address(people: People) -> None:
@@ -102,13 +119,17 @@ def test_signing_key_is_generated_once_into_the_data_dir(data_dir) -> None:
 
 def test_exchange_codes_work_once_and_expire(people: People, monkeypatch: pytest.MonkeyPatch) -> None:
     token = auth.start_session(people.employee_a)
-    code = auth.exchange_code(token)
-    assert auth.redeem_code(code) == token
-    assert auth.redeem_code(code) is None
-    late = auth.exchange_code(token)
+    code = auth.exchange_code(token, "browser-1")
+    assert auth.redeem_code(code, "browser-1") == token
+    assert auth.redeem_code(code, "browser-1") is None
+    # A code works only in the browser that signed in (login CSRF: an attacker's code sent to a victim).
+    elsewhere = auth.exchange_code(token, "attacker")
+    assert auth.redeem_code(elsewhere, "victim") is None
+    assert auth.redeem_code(auth.exchange_code(token, "x"), None) is None
+    late = auth.exchange_code(token, "browser-1")
     real = time.monotonic
     monkeypatch.setattr(time, "monotonic", lambda: real() + auth.EXCHANGE_SECONDS + 1)
-    assert auth.redeem_code(late) is None
+    assert auth.redeem_code(late, "browser-1") is None
 
 
 def test_session_lifetime_follows_settings(people: People) -> None:

@@ -30,7 +30,8 @@ async def test_sign_in_sets_an_http_only_cookie_and_lands_on_the_dashboard(user:
 
 
 async def test_exchange_route_sets_http_only_cookie_and_refuses_reuse(user: User, people: People) -> None:
-    code = auth.exchange_code(auth.start_session(people.employee_a))
+    await user.http_client.get("/login")  # the browser gets its id on its first visit
+    code = auth.exchange_code(auth.start_session(people.employee_a), user.http_client.cookies[auth.BROWSER_COOKIE])
     response = await user.http_client.get(f"/auth/session?code={code}&next=//evil.example.com")
     assert response.status_code == 303 and response.headers["location"] == "/"
     cookie = response.headers["set-cookie"]
@@ -44,9 +45,14 @@ async def test_sign_out_ends_the_session_on_the_server(user: User, people: Peopl
     token = user.http_client.cookies.get(auth.COOKIE)
     await user.open("/")
     header = user.find(marker="header").elements.pop()
-    assert 'href="/auth/logout"' in header.content
-    await user.open("/auth/logout")  # where the header's sign-out link goes
-    await user.should_see(marker="sign-in")
+    assert 'action="/auth/logout"' in header.content and 'method="post"' in header.content
+    # Another site's form or link cannot sign anyone out.
+    assert (await user.http_client.get("/auth/logout")).status_code == 405
+    forged = await user.http_client.post("/auth/logout", headers={"origin": "https://intranet.evil.example"})
+    assert forged.status_code == 403 and auth.try_verify(token) is not None
+    assert (await user.http_client.post("/auth/logout")).status_code == 403  # no Origin at all
+    response = await user.http_client.post("/auth/logout", headers={"origin": "http://test"})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
     assert auth.try_verify(token) is None
 
 
