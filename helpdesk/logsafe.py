@@ -22,11 +22,13 @@ class EscapeControl(logging.Filter):
 
 
 def install() -> None:
-    """On every handler configured now (the root's, uvicorn's, NiceGUI's)."""
+    """On every handler configured now (the root's, uvicorn's, Python's last resort)."""
     loggers = [logging.getLogger()] + [
         logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)
     ]
-    for logger in loggers:
-        for handler in logger.handlers:
-            if not any(isinstance(f, EscapeControl) for f in handler.filters):
-                handler.addFilter(EscapeControl())
+    handlers = [h for logger in loggers for h in logger.handlers]
+    if logging.lastResort is not None:  # what writes a record no handler took (NiceGUI's, by default)
+        handlers.append(logging.lastResort)
+    for handler in handlers:
+        if not any(isinstance(f, EscapeControl) for f in handler.filters):
+            handler.addFilter(EscapeControl())

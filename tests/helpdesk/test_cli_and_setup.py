@@ -1,6 +1,8 @@
+import concurrent.futures
 import io
 import sqlite3
 import sys
+import threading
 
 import pytest
 from sqlmodel import delete
@@ -85,3 +87,25 @@ def test_an_invalid_setting_stops_with_its_name_not_a_traceback_or_its_value(mon
     message = str(stopped.value)
     assert "HELPDESK_API_NICENESS: Input should be less than or equal to 19" in message
     assert "HELPDESK_SESSION_HOURS" in message and "secret-looking-value" not in message
+
+
+def test_two_set_up_submits_at_the_same_instant_make_one_admin(data_dir, people: People) -> None:
+    with db.write_session() as s:
+        for table in (TicketEvent, Ticket, RevokedSession, User):
+            s.exec(delete(table))
+    token = setup.new_link_token()
+    assert token
+    start = threading.Barrier(8)
+
+    def submit(i: int) -> str:
+        start.wait()
+        try:
+            setup.create_first_admin(token, f"admin{i}@example.com", f"Admin {i}", PASSWORD)
+        except (PermissionDenied, Conflict):
+            return "refused"
+        return "created"
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(submit, range(8)))
+    assert outcomes.count("created") == 1, outcomes
+    assert users.count() == 1

@@ -1,6 +1,7 @@
 from nicegui.testing import User
 
 from helpdesk import auth, users
+from helpdesk.config import get_settings
 from tests.conftest import PASSWORD, People
 from tests.pages.conftest import sign_in
 
@@ -68,3 +69,11 @@ async def test_deactivating_a_user_sends_their_open_page_to_login(user: User, cr
     await user.should_see("My tickets")
     users.update(people.admin, people.employee_a.id, is_active=False)
     await user.should_see(marker="sign-in", retries=20)
+
+
+async def test_hsts_is_sent_when_cookies_are_secure(user: User, monkeypatch) -> None:
+    monkeypatch.setenv("HELPDESK_COOKIE_SECURE", "true")
+    get_settings.cache_clear()
+    answer = await user.http_client.get("/login")
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+    assert "Secure" in answer.headers["set-cookie"]  # the browser id, like the session, over HTTPS only
