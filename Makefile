@@ -23,7 +23,8 @@ run: install
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test]"
-	@command -v chromium >/dev/null && command -v Xvnc >/dev/null && command -v xev >/dev/null || { apt-get update -qq && \
+	@for program in chromium Xvnc xev xsetroot; do command -v $$program >/dev/null || missing=1; done; \
+	[ -z "$$missing" ] || { apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends chromium tigervnc-standalone-server x11-utils x11-xserver-utils >/dev/null; }
 	touch $@
 

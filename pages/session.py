@@ -101,6 +101,9 @@ async def _close(client: Client) -> None:
             if transport is not None:  # the connection itself, not only socket.io's namespace
                 await core.sio.eio.disconnect(transport)
     if not client.is_deleted:
+        # NiceGUI's own deletion, due after its reconnect timeout, would find the client gone.
+        for document_id in list(client._delete_tasks):
+            client._cancel_delete_task(document_id)
         client.delete()
 
 

@@ -2,7 +2,11 @@
 # A local PostgreSQL for the test suite's second pass (Debian's package; run as root).
 # Prints the server URL for HELPDESK_TEST_POSTGRES: a role that may create databases.
 set -euo pipefail
-if ! command -v pg_ctlcluster >/dev/null; then
+missing=
+for program in pg_ctlcluster pg_lsclusters pg_createcluster pg_isready psql; do
+  command -v "$program" >/dev/null || missing=1
+done
+if [ -n "$missing" ] || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends postgresql >&2
 fi
