@@ -47,19 +47,22 @@ class TicketTable:
             {"name": "assignee", "label": _("Assignee"), "field": "assignee", "align": "left"},
             {"name": "updated", "label": _("Last update"), "field": "updated", "sortable": True, "align": "left"},
         ]
-        self.table = ui.table(columns=columns, rows=[], row_key="id").classes("w-full").mark("tickets")
-        empty = _("No tickets here.")
-        self.table.props(f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{empty}"')
-        self.table.add_slot("body-cell-status", _STATUS_SLOT)
-        self.table.add_slot("body-cell-priority", _PRIORITY_SLOT)
-        self.table.add_slot("body-cell-unread", _UNREAD_SLOT)
-        self.table.pagination = {
+        pagination = {
             "page": query.page,
             "rowsPerPage": query.per_page,
             "rowsNumber": 0,
             "sortBy": query.sort.value,
             "descending": query.descending,
         }
+        # Given at creation: a table made without `pagination` has no bottom bar (no paging controls).
+        self.table = (
+            ui.table(columns=columns, rows=[], row_key="id", pagination=pagination).classes("w-full").mark("tickets")
+        )
+        empty = _("No tickets here.")
+        self.table.props(f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{empty}"')
+        self.table.add_slot("body-cell-status", _STATUS_SLOT)
+        self.table.add_slot("body-cell-priority", _PRIORITY_SLOT)
+        self.table.add_slot("body-cell-unread", _UNREAD_SLOT)
         self.table.on("request", self._on_request)
         self.table.on("row-click", lambda e: ui.navigate.to(f"/tickets/{int(e.args[1]['id'])}"))
         self.table.classes("cursor-pointer")

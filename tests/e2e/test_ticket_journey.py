@@ -4,9 +4,10 @@ side without a reload; another employee is refused the ticket."""
 import re
 import time
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import App, screenshot, sign_in
+from tests.e2e.conftest import PASSWORD, App, screenshot, sign_in
 
 
 def mark_no_reload(page: Page) -> None:
@@ -124,3 +125,21 @@ def test_sign_out_link_ends_the_session(app: App, browser: Browser) -> None:
     page.context.add_cookies([{"name": "helpdesk_session", "value": cookie, "url": app.url}])
     page.goto(app.url + "/")
     page.wait_for_url(app.url + "/login")
+
+
+def test_every_ticket_of_a_long_list_is_reachable_with_the_paging_controls(app: App, browser: Browser) -> None:
+    api = httpx.Client(base_url=app.api_url, timeout=30)
+    ben = api.post("/api/v1/auth/token", json={"email": "ben@example.com", "password": PASSWORD}).json()
+    for i in range(30):
+        api.post(
+            "/api/v1/tickets",
+            json={"title": f"Paging check {i}", "description": "d", "priority": "low", "category": "other"},
+            headers={"Authorization": f"Bearer {ben['access_token']}"},
+        ).raise_for_status()
+    page = sign_in(browser, app, "ben@example.com")  # his own list: 30 tickets and more
+    table = page.locator(".q-table__container")
+    expect(table.locator(".q-table__bottom")).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(25)
+    table.locator(".q-table__bottom button").last.click()  # the next-page control
+    expect(table.get_by_text("Paging check 0", exact=True)).to_be_visible()
+    page.context.close()
