@@ -84,13 +84,14 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
         try:
             target.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)
             self.request.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)
-            greeting = self._greeting(target)
-            self.do_proxy(target, greeting)
+            greeting, version = self._greeting(target)
+            self.do_proxy(target, greeting, version)
         finally:
             target.close()
 
-    def _greeting(self, target: socket.socket) -> bytes:
-        """The workstation's first 12 bytes, once they are a greeting the bridge can carry."""
+    def _greeting(self, target: socket.socket) -> tuple[bytes, tuple[int, int]]:
+        """The workstation's first 12 bytes and its RFB version, once they are a greeting the
+        bridge can carry."""
         grant = self.grant
         assert grant is not None
         target.settimeout(GREETING_SECONDS)
@@ -104,22 +105,22 @@ class BridgeHandler(websocketproxy.ProxyRequestHandler):
         except OSError:
             pass
         try:
-            check_greeting(greeting)
+            version = check_greeting(greeting)
         except Refused as refused:
             remote.bridge_refused(grant, refused.reason or remote.EndReason.not_vnc)
             log.info("session %s: refused, %s", grant.session_id, refused)
             raise self.CClose(1008, str(refused)) from None
         target.setblocking(True)
-        return greeting
+        return greeting, version
 
-    def do_proxy(self, target: socket.socket, greeting: bytes = b"") -> None:
+    def do_proxy(self, target: socket.socket, greeting: bytes, version: tuple[int, int]) -> None:
         grant = self.grant
         assert grant is not None
         # Non-blocking: websockify's frame reader otherwise waits inside a half-received frame (or
         # after a control frame) for the browser's next message, and the liveness check with it.
         self.request.setblocking(False)
         if grant.view_only:
-            state = ViewOnly(server_version=check_greeting(greeting))
+            state = ViewOnly(server_version=version)
             from_browser, from_workstation = Stream(state.client()), Stream(state.server())
         client_queue: list[bytes] = [greeting]
         target_queue: list[bytes] = []

@@ -1,8 +1,29 @@
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# Lists in settings (comma-separated), parsed here so that a bad one stops the app at start.
+def parse_networks(text: str) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+def parse_ports(text: str) -> tuple[tuple[int, int], ...]:
+    ranges = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= 65535:
+            raise ValueError(f"bad port range {part!r}")
+        ranges.append((first, last))
+    return tuple(ranges)
 
 
 class Settings(BaseSettings):
@@ -61,22 +82,16 @@ class Settings(BaseSettings):
     # Largest request body, uploads aside (those may be the attachment limit plus 64 KiB).
     request_max_bytes: int = Field(1_000_000, ge=1024, validation_alias="HELPDESK_REQUEST_MAX_BYTES")
 
-    @field_validator("remote_networks")
+    @field_validator("remote_networks", "trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
-        netpolicy_parse_networks(value)
+        parse_networks(value)
         return value
 
     @field_validator("remote_ports")
     @classmethod
     def _ports(cls, value: str) -> str:
-        netpolicy_parse_ports(value)
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _proxies(cls, value: str) -> str:
-        netpolicy_parse_networks(value)
+        parse_ports(value)
         return value
 
     @property
@@ -107,18 +122,6 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'helpdesk.db').resolve()}"
-
-
-def netpolicy_parse_networks(text: str) -> None:
-    from helpdesk.netpolicy import parse_networks
-
-    parse_networks(text)
-
-
-def netpolicy_parse_ports(text: str) -> None:
-    from helpdesk.netpolicy import parse_ports
-
-    parse_ports(text)
 
 
 @lru_cache

@@ -13,11 +13,10 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 
-from helpdesk.config import Settings, get_settings
+from helpdesk.config import Network, Settings, get_settings, parse_networks, parse_ports
 from helpdesk.errors import N_, InvalidInput
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 NEVER = tuple(
     ipaddress.ip_network(n)
@@ -48,23 +47,6 @@ METADATA_NAMES = frozenset(
         "localhost",
     }
 )
-
-
-def parse_networks(text: str) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
-
-
-def parse_ports(text: str) -> tuple[tuple[int, int], ...]:
-    ranges = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        low, _, high = part.partition("-")
-        first, last = int(low), int(high or low)
-        if not 1 <= first <= last <= 65535:
-            raise ValueError(f"bad port range {part!r}")
-        ranges.append((first, last))
-    return tuple(ranges)
 
 
 def _plain(address: Address) -> Address:

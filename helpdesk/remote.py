@@ -434,19 +434,19 @@ def bridge_refusals_after(event_id: int) -> list[events.RemoteChanged]:
     """Sessions the bridge refused to carry since timeline entry `event_id`, as the events that
     tell the pages (the bridge runs in another process and publishes nothing itself)."""
     with db.read_session() as session:
-        ticket_ids = session.exec(
-            select(TicketEvent.ticket_id).where(
-                TicketEvent.kind == TicketEventKind.remote,
-                TicketEvent.id > event_id,
-                TicketEvent.to_value == "ended",
-                TicketEvent.actor_id.is_(None),
-            )
+        ticket_ids = select(TicketEvent.ticket_id).where(
+            TicketEvent.kind == TicketEventKind.remote,
+            TicketEvent.id > event_id,
+            TicketEvent.to_value == "ended",
+            TicketEvent.actor_id.is_(None),
+        )
+        # One session per ticket can be live: the ticket's latest is the one that just ended.
+        latest = (
+            select(func.max(RemoteSession.id))
+            .where(RemoteSession.ticket_id.in_(ticket_ids))
+            .group_by(RemoteSession.ticket_id)
+        )
+        refused = session.exec(
+            select(RemoteSession).where(RemoteSession.id.in_(latest), RemoteSession.end_reason.in_(BRIDGE_REASONS))
         ).all()
-        found = []
-        for ticket_id in dict.fromkeys(ticket_ids):
-            latest = session.exec(
-                select(RemoteSession).where(RemoteSession.ticket_id == ticket_id).order_by(RemoteSession.id.desc())
-            ).first()
-            if latest is not None and latest.end_reason in BRIDGE_REASONS:
-                found.append(_event(session, latest))
-        return found
+        return [_event(session, remote) for remote in refused]

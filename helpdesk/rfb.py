@@ -49,30 +49,29 @@ def check_greeting(greeting: bytes) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class Read:
+class _Count:
     count: int
 
 
-@dataclass(frozen=True)
-class Peek:
+class Read(_Count):
+    """Take `count` bytes and hand them to the protocol."""
+
+
+class Peek(_Count):
     """Wait for `count` bytes without taking them."""
 
-    count: int
+
+class Pass(_Count):
+    """Send the next `count` bytes on, unread."""
+
+
+class Drop(_Count):
+    """Withhold the next `count` bytes."""
 
 
 @dataclass(frozen=True)
 class Emit:
     data: bytes
-
-
-@dataclass(frozen=True)
-class Pass:
-    count: int
-
-
-@dataclass(frozen=True)
-class Drop:
-    count: int
 
 
 Step = Read | Peek | Emit | Pass | Drop

@@ -259,3 +259,20 @@ def test_no_remote_assistance_on_a_resolved_ticket(people: People) -> None:
     tickets.set_status(people.technician, ticket_id, Status.resolved)
     with pytest.raises(InvalidInput):
         remote.request(people.technician, ticket_id, RemoteMode.view, "10.0.0.7", 5900)
+
+
+def test_a_session_the_bridge_refused_is_announced_with_its_reason(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    since = remote.newest_remote_event_id()
+    grant = remote.Grant(session.id, people.technician.id, "10.0.0.7", 5901, False)
+    remote.bridge_refused(grant, remote.EndReason.not_vnc)
+    [event] = remote.bridge_refusals_after(since)
+    assert (event.session_id, event.status, event.end_reason) == (session.id, "ended", "not_vnc")
+    assert remote.bridge_refusals_after(remote.newest_remote_event_id()) == []
+    # A session ended by a person is not the bridge's refusal.
+    other = requested(people)
+    remote.answer(people.employee_a, other.id, True)
+    since = remote.newest_remote_event_id()
+    remote.end(people.employee_a, other.id)
+    assert remote.bridge_refusals_after(since) == []

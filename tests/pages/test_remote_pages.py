@@ -111,3 +111,17 @@ async def test_the_sweep_ends_quietly_when_the_app_stops(user: User, monkeypatch
     monkeypatch.setattr(run, "io_bound", stopping)
     with pytest.raises(asyncio.CancelledError):  # not a TypeError traceback in the log
         await sweeper.tick()
+
+
+async def test_the_technician_sees_why_the_bridge_refused(user: User, people: People) -> None:
+    session = view_request(people, accept=True)
+    sign_in(user, people.technician)
+    await user.open(f"/tickets/{session.ticket_id}")
+    await user.should_see("Remote session (view only)")
+    sweeper = remote_page._Sweeper()
+    await sweeper.tick()  # its first tick only notes where the timeline is
+    # The bridge (another process) refuses: what answered was not a VNC server.
+    remote.bridge_refused(remote.Grant(session.id, people.technician.id, "10.1.2.3", 5900, True), "not_vnc")
+    await sweeper.tick()
+    await user.should_see("The bridge refused the connection: the workstation did not answer as a VNC server.")
+    await user.should_see("(the workstation did not answer as a VNC server)")  # and the timeline says why
