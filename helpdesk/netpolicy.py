@@ -117,18 +117,15 @@ class Policy:
                 found = []
             if not found:
                 raise InvalidInput(N_("The workstation name {host} could not be resolved."), host=host) from None
-        for address in dict.fromkeys(map(_plain, found)):
+        addresses = list(dict.fromkeys(map(_plain, found)))
+        for address in addresses:
+            # A name is shown with the address it resolved to; an address on its own.
+            shown = host if host.strip("[]") == str(address) else f"{host} ({address})"
             if any(address in net for net in NEVER if net.version == address.version) or self._is_own(address, port):
-                raise InvalidInput(
-                    N_("{host} ({address}) can never be used for remote assistance."), host=host, address=str(address)
-                )
+                raise InvalidInput(N_("{host} can never be used for remote assistance."), host=shown)
             if not any(address in net for net in self.networks if net.version == address.version):
-                raise InvalidInput(
-                    N_("{host} ({address}) is not in a network allowed for remote assistance."),
-                    host=host,
-                    address=str(address),
-                )
-        return [str(a) for a in dict.fromkeys(map(_plain, found))]
+                raise InvalidInput(N_("{host} is not in a network allowed for remote assistance."), host=shown)
+        return [str(a) for a in addresses]
 
     def allows(self, host: str | None, port: int) -> bool:
         if not host:
