@@ -44,8 +44,8 @@ lint: install-test
 
 # Refresh the catalogue after changing user-facing text, then translate the new French entries.
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k _pt:2c,3 -k _nt:2,3 --no-location --sort-output --omit-header -o helpdesk/locales/messages.pot .
-	$(BIN)/pybabel update -i helpdesk/locales/messages.pot -d helpdesk/locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k _pt:2c,3 -k _nt:2,3 --no-location --sort-output --omit-header -o helpdesk/core/locales/messages.pot .
+	$(BIN)/pybabel update -i helpdesk/core/locales/messages.pot -d helpdesk/core/locales -D messages --no-fuzzy-matching --ignore-obsolete
 
 bench-queue: install
 	$(BIN)/python -m bench.queue

@@ -1,4 +1,4 @@
-"""Wires the app: settings, database, pages, API routers, child processes, ui.run()."""
+"""Wires the app: settings, database, runtime jobs, pages, API, child processes, ui.run()."""
 
 import asyncio
 import os
@@ -7,9 +7,12 @@ from fastapi.responses import JSONResponse
 from nicegui import app, ui
 
 import pages
-from helpdesk import api, db, events, httpguard, logsafe, memory, relay, security, setup, storage
-from helpdesk.config import get_settings
-from helpdesk.supervisor import api_server, bridge
+from helpdesk import api
+from helpdesk.core import db, events, httpguard, logsafe, security, storage
+from helpdesk.core.config import get_settings
+from helpdesk.domain import setup
+from helpdesk.runtime import jobs, memory, relay
+from helpdesk.runtime.supervisor import api_server, bridge
 
 os.umask(0o077)  # the data dir, database, WAL, attachments and backups: the service's user only
 settings = get_settings()
@@ -37,6 +40,9 @@ async def _on_startup() -> None:
 
 
 app.on_startup(_on_startup)  # first: the event bus is bound before anything publishes
+job_runner = jobs.Runner(jobs.default_jobs())
+app.on_startup(job_runner.start)
+app.on_shutdown(job_runner.stop)
 if settings.api_port:  # the API in its own process; its events come back through the relay
     relay_server = relay.RelayServer()
     app.on_startup(relay_server.start)  # before the API process, whose events it receives

@@ -33,7 +33,7 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.data import add_accounts, fresh_database  # noqa: E402
-from tests.app_process import App  # noqa: E402  (the same launcher the end-to-end tests use)
+from tests.support.app_process import App  # noqa: E402  (the same launcher the end-to-end tests use)
 
 MARKER = re.compile(rb"bench#(\d+)#")
 MESSAGE_ID = re.compile(rb'"_id":\s*(\d+)')
@@ -67,7 +67,8 @@ def prepare(data_dir: Path, n_tickets: int, n_technicians: int) -> tuple[list[in
     """Accounts, tickets and tokens, written straight into the app's database before it starts."""
     from sqlmodel import select
 
-    from helpdesk import auth, db
+    from helpdesk.core import db
+    from helpdesk.domain import auth
     from models import Category, Priority, Role, Ticket
 
     fresh_database(data_dir)

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import select
 
-from helpdesk import db, security
-from helpdesk.config import get_settings
+from helpdesk.core import db, security
+from helpdesk.core.config import get_settings
 from models import Role, User
 
 PASSWORD = "bench password"

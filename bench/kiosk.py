@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.data import add_accounts, fresh_database  # noqa: E402
 from bench.nicegui_client import PageTab  # noqa: E402
-from tests.app_process import App  # noqa: E402
+from tests.support.app_process import App  # noqa: E402
 
 OPEN_COUNTER = re.compile(rb'data-counter=\\"open\\"><b>(\d+)</b>')
 USER_EVERY = 2.0  # seconds between one employee's UI events (50 events/s from 100 employees)
@@ -57,7 +57,8 @@ def prepare(data_dir: Path, n_displays: int, n_users: int) -> tuple[list[str], l
     """Accounts, tickets and paired displays, written through the services before the app starts."""
     from sqlmodel import func, select
 
-    from helpdesk import auth, db, kiosk
+    from helpdesk.core import db
+    from helpdesk.domain import auth, kiosk
     from models import Category, Priority, Role, Status, Ticket
 
     fresh_database(data_dir)

@@ -1,5 +1,5 @@
 """Technician queue at scale: generate 100,000 tickets with timelines, then time the queue's
-first page, a filtered page and a text search through `helpdesk.queue.list_tickets`, the code
+first page, a filtered page and a text search through `helpdesk.domain.queue.list_tickets`, the code
 the page itself calls. Prints p50/p95 per query; the target is p95 under 100 ms each.
 
     python -m bench.queue [--tickets 100000] [--runs 50] [--data-dir /tmp/helpdesk-bench]
@@ -51,7 +51,7 @@ WORDS = [
 def generate(n_tickets: int) -> None:
     from sqlalchemy import insert
 
-    from helpdesk import db, security
+    from helpdesk.core import db, security
     from models import Category, Priority, Role, Status, Ticket, TicketEvent, TicketEventKind, User
     from models.ticket import PRIORITY_RANK
 
@@ -164,11 +164,12 @@ def main() -> None:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from helpdesk import db, queue, users
-    from helpdesk.queue import QueueQuery, Sort, View
+    from helpdesk.core import db
+    from helpdesk.domain import queue, users
+    from helpdesk.domain.queue import QueueQuery, Sort, View
     from models import Category, Priority, Ticket
 
-    fresh = not (data_dir / "helpdesk.db").exists()
+    fresh = not (data_dir / "helpdesk.core.db").exists()
     db.init()
     db.migrate()
     if fresh:

@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 from bench.data import add_accounts, fresh_database  # noqa: E402
 from bench.kiosk import Employee, p95  # noqa: E402
 from bench.nicegui_client import PageTab  # noqa: E402
-from tests.app_process import REMOTE_SETTINGS, App  # noqa: E402
-from tests.vnc import VncServer  # noqa: E402
+from tests.support.app_process import REMOTE_SETTINGS, App  # noqa: E402
+from tests.support.vnc import VncServer  # noqa: E402
 
 VIEWER = re.compile(rb"/remote/(\d+)/viewer")
 TOKEN = re.compile(r'"token": "([^"]+)"')
@@ -49,8 +49,9 @@ URL = re.compile(r'"url": "([^"]+)"')
 
 
 def prepare(data_dir: Path, n_users: int, repeats: int, vnc_host: str, vnc_port: int) -> dict:
-    from helpdesk import auth, db, remote, tickets
-    from helpdesk.config import get_settings
+    from helpdesk.core import db
+    from helpdesk.core.config import get_settings
+    from helpdesk.domain import auth, remote, tickets
     from models import Category, Priority, RemoteMode, Role, Ticket
 
     os.environ.update(REMOTE_SETTINGS)

@@ -7,8 +7,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from helpdesk import db, tickets, users
-from helpdesk.errors import HelpdeskError
+from helpdesk.core import db
+from helpdesk.core.errors import HelpdeskError
+from helpdesk.domain import tickets, users
 from models import Category, Priority, Role, Status
 
 DEMO_PASSWORD_HINT = "demo-pass-123"

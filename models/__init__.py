@@ -2,22 +2,25 @@
 
 from models.display import Display
 from models.message import Attachment, Message, MessageRead
-from models.remote import RemoteMode, RemoteSession, RemoteStatus, RemoteToken
+from models.remote import BRIDGE_REASONS, EndReason, RemoteAssistance, RemoteMode, RemoteStatus, RemoteStep, RemoteToken
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
 from models.user import Assignee, Requester, Role, User
 
 __all__ = [
+    "BRIDGE_REASONS",
     "Assignee",
     "Attachment",
     "Category",
     "Display",
+    "EndReason",
     "Message",
     "MessageRead",
     "Priority",
+    "RemoteAssistance",
     "RemoteMode",
-    "RemoteSession",
     "RemoteStatus",
+    "RemoteStep",
     "RemoteToken",
     "Requester",
     "RevokedSession",

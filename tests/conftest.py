@@ -20,10 +20,11 @@ import sqlalchemy.exc
 from nicegui.testing import User as SimUser
 from sqlalchemy import create_engine, make_url
 
-from helpdesk import auth, chat, db, events, presence, security, users
-from helpdesk.config import get_settings
+from helpdesk.core import db, events, security
+from helpdesk.core.config import get_settings
+from helpdesk.domain import auth, chat, presence, users
 from models import Role, User
-from tests.app_process import REMOTE_SETTINGS
+from tests.support.app_process import REMOTE_SETTINGS
 
 PASSWORD = "correct horse battery"
 POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")

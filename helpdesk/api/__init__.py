@@ -8,9 +8,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
-from helpdesk import httpguard, i18n
 from helpdesk.api.routes import router
-from helpdesk.errors import HelpdeskError
+from helpdesk.core import httpguard, i18n
+from helpdesk.core.errors import HelpdeskError
 
 DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 over the helpdesk services."}
 # Swagger UI from npm (package.json), served by the API itself: FastAPI's default page loads it

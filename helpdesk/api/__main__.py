@@ -11,10 +11,11 @@ from pathlib import Path
 
 import uvicorn
 
-from helpdesk import db, logsafe, relay
 from helpdesk.api import create_app
-from helpdesk.config import get_settings
-from helpdesk.supervisor import exit_with_parent
+from helpdesk.core import db, logsafe
+from helpdesk.core.config import get_settings
+from helpdesk.runtime import relay
+from helpdesk.runtime.supervisor import exit_with_parent
 
 
 def lower_priority(niceness: int) -> None:
@@ -45,7 +46,7 @@ def main() -> None:
         port=settings.api_port,
         log_level="warning",
         access_log=False,
-        log_config=None,  # the root's handler, whose lines are escaped (helpdesk/logsafe.py)
+        log_config=None,  # the root's handler, whose lines are escaped (helpdesk/core/logsafe.py)
         **settings.proxy_options,
     )
 

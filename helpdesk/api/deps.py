@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import Depends, Path
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from helpdesk import auth
 from helpdesk.api.schemas import ID_MAX
-from helpdesk.errors import N_, NotAuthenticated
-from helpdesk.security import ACCESS
+from helpdesk.core.errors import N_, NotAuthenticated
+from helpdesk.core.security import ACCESS
+from helpdesk.domain import auth
 from models import User
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from helpdesk import auth, chat, queue, tickets, users
 from helpdesk.api.deps import BearerToken, CurrentUser, ItemId
 from helpdesk.api.schemas import (
     AttachmentPublic,
@@ -25,11 +24,12 @@ from helpdesk.api.schemas import (
     UserRef,
     UserUpdate,
 )
-from helpdesk.errors import InvalidInput, NotAuthenticated
-from helpdesk.events import MessagePosted
-from helpdesk.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
-from helpdesk.security import ACCESS
-from helpdesk.tickets import UNSET, Changes
+from helpdesk.core.errors import InvalidInput, NotAuthenticated
+from helpdesk.core.events import MessagePosted
+from helpdesk.core.security import ACCESS
+from helpdesk.domain import auth, chat, queue, tickets, users
+from helpdesk.domain.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
+from helpdesk.domain.tickets import UNSET, Changes
 from models import Category, Priority, Status, Ticket, User
 
 ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from helpdesk.queue import PER_PAGE_MAX
-from helpdesk.security import PASSWORD_MAX, PASSWORD_MIN
-from helpdesk.users import EMAIL_PATTERN
+from helpdesk.core.security import PASSWORD_MAX, PASSWORD_MIN
+from helpdesk.domain.queue import PER_PAGE_MAX
+from helpdesk.domain.users import EMAIL_PATTERN
 from models import Category, Priority, Role, Status, TicketEventKind
 from models.message import BODY_MAX_DEFAULT
 from models.ticket import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN

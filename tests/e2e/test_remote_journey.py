@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
 from tests.e2e.conftest import App, report_problem, screenshot, sign_in
-from tests.vnc import COLOUR, VncServer
+from tests.support.vnc import COLOUR, VncServer
 
 
 @pytest.fixture(scope="module")

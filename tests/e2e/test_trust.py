@@ -16,8 +16,8 @@ from playwright.sync_api import Browser, expect
 
 from bench.nicegui_client import PageTab
 from bench.remote import find_button
-from tests.app_process import App, free_port
 from tests.e2e.conftest import PASSWORD, sign_in
+from tests.support.app_process import App, free_port
 
 
 @pytest.fixture(scope="module")

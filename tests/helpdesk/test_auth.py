@@ -5,8 +5,9 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from helpdesk import auth, security
-from helpdesk.errors import InvalidInput, NotAuthenticated, RateLimited
+from helpdesk.core import security
+from helpdesk.core.errors import InvalidInput, NotAuthenticated, RateLimited
+from helpdesk.domain import auth
 from tests.conftest import PASSWORD, People
 
 

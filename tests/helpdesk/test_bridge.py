@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from helpdesk import db, remote, tickets
-from models import Category, Priority, RemoteMode, RemoteSession, RemoteToken
+from helpdesk.core import db
+from helpdesk.domain import remote, tickets
+from models import Category, Priority, RemoteAssistance, RemoteMode, RemoteToken
 from models.clock import utcnow
-from tests.app_process import REMOTE_SETTINGS, ROOT, WORKSTATION, free_port, free_vnc_port
 from tests.conftest import People
-from tests.vnc import RfbOverWebSocket, VncServer, port_open
+from tests.support.app_process import REMOTE_SETTINGS, ROOT, WORKSTATION, free_port, free_vnc_port
+from tests.support.vnc import RfbOverWebSocket, VncServer, port_open
 
 ORIGIN = "http://127.0.0.1:8080"  # the app's own address under the test settings
 
@@ -37,7 +38,7 @@ def bridge_url(data_dir: Path, tmp_path: Path) -> Iterator[str]:
     env = os.environ | {"HELPDESK_HOST": "127.0.0.1", "HELPDESK_PORT": "8080"} | REMOTE_SETTINGS
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "helpdesk.bridge", "--port", str(port)],
+            [sys.executable, "-m", "helpdesk.bridge.server", "--port", str(port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + 15
@@ -165,7 +166,7 @@ def session_to(people: People, host: str, port: int) -> int:
 
 def ended_with(session_id: int) -> str | None:
     with db.read_session() as session:
-        found = session.get(RemoteSession, session_id)
+        found = session.get(RemoteAssistance, session_id)
         assert found is not None
         return found.end_reason
 
@@ -196,7 +197,7 @@ def test_the_bridge_relays_nothing_but_a_vnc_server(
 
 def tickets_of(session_id: int) -> int:
     with db.read_session() as session:
-        found = session.get(RemoteSession, session_id)
+        found = session.get(RemoteAssistance, session_id)
         assert found is not None
         return found.ticket_id
 
@@ -208,7 +209,7 @@ def test_the_bridge_checks_the_address_again_when_it_connects(
     token = remote.issue_token(people.technician, session_id).token
     # The bridge runs with its own settings: narrowed there, the same session is refused.
     with db.write_session() as session:
-        found = session.get(RemoteSession, session_id)
+        found = session.get(RemoteAssistance, session_id)
         found.host = "127.0.0.1"  # as if the name now resolved to loopback
         session.add(found)
     with pytest.raises((InvalidStatus, WebSocketException, OSError)):

@@ -7,9 +7,11 @@ import threading
 import pytest
 from sqlmodel import delete
 
-from helpdesk import auth, cli, db, queue, setup, users
-from helpdesk.config import get_settings
-from helpdesk.errors import Conflict, PermissionDenied
+from helpdesk import cli
+from helpdesk.core import db
+from helpdesk.core.config import get_settings
+from helpdesk.core.errors import Conflict, PermissionDenied
+from helpdesk.domain import auth, queue, setup, users
 from models import RevokedSession, Role, Ticket, TicketEvent, User
 from tests.conftest import PASSWORD, POSTGRES, People
 

@@ -1,7 +1,7 @@
 import asyncio
 import threading
 
-from helpdesk import events
+from helpdesk.core import events
 
 
 async def test_publish_from_a_worker_thread_is_delivered_on_the_event_loop() -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from helpdesk import i18n
+from helpdesk.core import i18n
 
 ROOT = Path(__file__).parents[2]
 SAME_IN_FRENCH = {"Description", "Conversation", "Port"}
@@ -44,7 +44,7 @@ def test_every_user_facing_text_has_a_french_translation() -> None:
         for english, translated in french_forms(context, message)
         if translated == english and english not in SAME_IN_FRENCH
     )
-    assert missing == [], "run `make i18n` and translate these in helpdesk/locales/fr: " + repr(missing)
+    assert missing == [], "run `make i18n` and translate these in helpdesk/core/locales/fr: " + repr(missing)
 
 
 def test_translations_keep_their_placeholders() -> None:

@@ -1,8 +1,8 @@
 import pytest
 
-from helpdesk import queue, tickets
-from helpdesk.errors import InvalidInput
-from helpdesk.queue import QueueQuery, Sort, View
+from helpdesk.core.errors import InvalidInput
+from helpdesk.domain import queue, tickets
+from helpdesk.domain.queue import QueueQuery, Sort, View
 from models import Category, Priority, Status
 from tests.conftest import POSTGRES, People
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk import events, relay
+from helpdesk.core import events
+from helpdesk.runtime import relay
+from models import RemoteMode, RemoteStatus
 
 SAMPLES: list[events.Event] = [
     events.TicketChanged(1, 2, None, previous_assignee_id=3, created=True),
@@ -31,7 +33,7 @@ SAMPLES: list[events.Event] = [
     events.Typing(1, 3, "Tech", True),
     events.PresenceChanged(1, ((2, "Zoë", False), (3, "Tech", True))),
     events.DisplayChanged(7, revoked=True),
-    events.RemoteChanged(8, 1, 2, 3, "active", "control", "Tech", "Printer"),
+    events.RemoteChanged(8, 1, 2, 3, RemoteStatus.accepted, RemoteMode.control, "Tech", "Printer"),
 ]
 
 

@@ -3,13 +3,25 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text, update
 
-from helpdesk import auth, db, events, netpolicy, remote, tickets
-from helpdesk.config import get_settings
-from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from models import Category, Priority, RemoteMode, RemoteSession, RemoteStatus, RemoteToken, Status, TicketEventKind
+from helpdesk.core import db, events
+from helpdesk.core.config import get_settings
+from helpdesk.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.domain import auth, netpolicy, remote, tickets
+from models import (
+    Category,
+    EndReason,
+    Priority,
+    RemoteAssistance,
+    RemoteMode,
+    RemoteStatus,
+    RemoteToken,
+    Status,
+    Ticket,
+    TicketEventKind,
+)
 from models.clock import utcnow
-from tests.app_process import WORKSTATION
 from tests.conftest import PASSWORD, People
+from tests.support.app_process import WORKSTATION
 
 
 def assigned_ticket(people: People) -> int:
@@ -18,8 +30,15 @@ def assigned_ticket(people: People) -> int:
     return ticket.id
 
 
-def requested(people: People, mode: RemoteMode = RemoteMode.control) -> RemoteSession:
+def requested(people: People, mode: RemoteMode = RemoteMode.control) -> RemoteAssistance:
     return remote.request(people.technician, assigned_ticket(people), mode, "10.0.0.7", 5901)
+
+
+def status_of(remote_id: int) -> RemoteStatus:
+    with db.read_session() as session:
+        found = session.get(RemoteAssistance, remote_id)
+        assert found is not None
+        return found.status
 
 
 def remote_steps(people: People, ticket_id: int) -> list[tuple[str | None, str | None]]:
@@ -158,8 +177,8 @@ def test_a_request_expires_after_two_minutes(people: People) -> None:
     session = requested(people)
     with db.write_session() as s:
         s.exec(
-            update(RemoteSession)
-            .where(RemoteSession.id == session.id)
+            update(RemoteAssistance)
+            .where(RemoteAssistance.id == session.id)
             .values(requested_at=utcnow() - timedelta(seconds=remote.REQUEST_SECONDS + 1))
         )
     with pytest.raises(InvalidInput):
@@ -218,8 +237,45 @@ def test_reassigning_the_ticket_ends_the_session(people: People) -> None:
     assert grant is not None
     tickets.assign(people.technician, session.ticket_id, people.technician_2.id)
     assert not remote.bridge_alive(grant)  # the bridge drops it at once
-    assert [s.id for s in remote.sweep()] == [session.id]
+    # Ended by the ticket service, in the reassignment's own transaction: nothing left to sweep.
+    assert status_of(session.id) == RemoteStatus.ended
+    assert remote.sweep() == []
     assert remote_steps(people, session.ticket_id)[-1][1].startswith("reassigned:")
+
+
+def test_resolving_the_ticket_ends_its_session_in_the_same_transaction(people: People) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+    heard: list[events.Event] = []
+    unsubscribe = events.subscribe(heard.append)
+    try:
+        tickets.set_status(people.technician, session.ticket_id, Status.resolved)
+    finally:
+        unsubscribe()
+    assert status_of(session.id) == RemoteStatus.ended
+    ended = [e for e in heard if isinstance(e, events.RemoteChanged)]
+    assert [(e.remote_id, e.status, e.end_reason) for e in ended] == [
+        (session.id, RemoteStatus.ended, EndReason.reassigned)
+    ]
+    # One transaction: the ticket's resolution and the session's end are the same commit, and
+    # both pages hear of them together, once it is done.
+    assert [type(e) for e in heard] == [events.RemoteChanged, events.TicketChanged]
+    with db.read_session() as session_db:
+        ticket = session_db.get(Ticket, session.ticket_id)
+        assert ticket is not None and ticket.status == Status.resolved
+
+
+def test_a_failed_ticket_change_leaves_the_session_running(people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = requested(people)
+    remote.answer(people.employee_a, session.id, True)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tickets, "publish_change", broken)
+    with pytest.raises(RuntimeError):
+        tickets.set_status(people.technician, session.ticket_id, Status.resolved)
+    assert status_of(session.id) == RemoteStatus.accepted
 
 
 @pytest.mark.parametrize(
@@ -230,8 +286,8 @@ def test_limits_end_the_session(people: People, column: str, minutes: int, reaso
     remote.answer(people.employee_a, session.id, True)
     with db.write_session() as s:
         s.exec(
-            update(RemoteSession)
-            .where(RemoteSession.id == session.id)
+            update(RemoteAssistance)
+            .where(RemoteAssistance.id == session.id)
             .values({column: utcnow() - timedelta(minutes=minutes)})
         )
     assert [s.id for s in remote.sweep()] == [session.id]
@@ -242,7 +298,7 @@ def test_a_watched_session_is_not_idle(people: People) -> None:
     session = requested(people)
     remote.answer(people.employee_a, session.id, True)
     with db.write_session() as s:
-        s.exec(update(RemoteSession).values(answered_at=utcnow() - timedelta(minutes=30), bridge_seen_at=utcnow()))
+        s.exec(update(RemoteAssistance).values(answered_at=utcnow() - timedelta(minutes=30), bridge_seen_at=utcnow()))
     assert remote.sweep() == []
 
 
@@ -268,7 +324,7 @@ def test_a_session_the_bridge_refused_is_announced_with_its_reason(people: Peopl
     grant = remote.Grant(session.id, people.technician.id, "10.0.0.7", 5901, False)
     remote.bridge_refused(grant, remote.EndReason.not_vnc)
     [event] = remote.bridge_refusals_after(since)
-    assert (event.session_id, event.status, event.end_reason) == (session.id, "ended", "not_vnc")
+    assert (event.remote_id, event.status, event.end_reason) == (session.id, "ended", "not_vnc")
     assert remote.bridge_refusals_after(remote.newest_remote_event_id()) == []
     # A session ended by a person is not the bridge's refusal.
     other = requested(people)

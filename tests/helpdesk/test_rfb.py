@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from helpdesk.rfb import Refused, Stream, ViewOnly, check_greeting
+from helpdesk.bridge.rfb import Refused, Stream, ViewOnly, check_greeting
 
 SET_ENCODINGS = struct.pack(">BxH4i", 2, 4, 16, 7, -223, 0xC0A1E5CE - (1 << 32))  # ZRLE, Tight, size, clipboard
 UPDATE_REQUEST = struct.pack(">BBHHHH", 3, 0, 0, 0, 8, 8)

@@ -2,9 +2,10 @@ import threading
 
 import pytest
 
-from helpdesk import events, tickets
-from helpdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from helpdesk.tickets import Changes
+from helpdesk.core import events
+from helpdesk.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.domain import tickets
+from helpdesk.domain.tickets import Changes
 from models import Category, Priority, Status, TicketEventKind
 from tests.conftest import People
 

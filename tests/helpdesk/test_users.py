@@ -1,7 +1,8 @@
 import pytest
 
-from helpdesk import auth, events, users
-from helpdesk.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from helpdesk.core import events
+from helpdesk.core.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from helpdesk.domain import auth, users
 from models import Role
 from tests.conftest import PASSWORD, People
 

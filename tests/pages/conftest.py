@@ -3,7 +3,7 @@ from collections.abc import Callable
 
 from nicegui.testing import User as SimUser
 
-from helpdesk import auth
+from helpdesk.domain import auth
 from models import User
 
 

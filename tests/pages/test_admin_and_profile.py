@@ -1,6 +1,6 @@
 from nicegui.testing import User
 
-from helpdesk import auth, users
+from helpdesk.domain import auth, users
 from models import Role
 from tests.conftest import PASSWORD, People
 from tests.pages.conftest import eventually, sign_in

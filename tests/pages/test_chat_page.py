@@ -2,7 +2,7 @@ import re
 
 from nicegui.testing import User
 
-from helpdesk import chat, tickets
+from helpdesk.domain import chat, tickets
 from models import Category, Priority
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in

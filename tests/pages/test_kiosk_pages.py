@@ -4,7 +4,7 @@ from collections.abc import Callable
 import pytest
 from nicegui.testing import User
 
-from helpdesk import kiosk, tickets
+from helpdesk.domain import kiosk, tickets
 from models import Category, Priority
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
@@ -21,7 +21,7 @@ async def pair(user: User, people: People, privacy: bool = True, language: str =
 def hub():  # the type is a class of that re-imported module
     """The running app's board hub. NiceGUI's user fixture drops the page modules after each
     test and main.py imports them afresh, so a module imported here at collection goes stale."""
-    return importlib.import_module("pages.kiosk").hub
+    return importlib.import_module("pages.kiosk.screen").hub
 
 
 SENT: dict[str, dict[str, str]] = {}  # client id -> the blocks broadcast to that page
@@ -32,7 +32,7 @@ def record_broadcasts(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
     """Records what each page is sent over its socket: the board's broadcasts do not go through
     NiceGUI's element updates, which the user fixture simulates (the real browser's side is in
     the end-to-end journey)."""
-    module = importlib.import_module("pages.kiosk")
+    module = importlib.import_module("pages.kiosk.board")
     emit = module._emit
     SENT.clear()
 

@@ -1,7 +1,7 @@
 from nicegui.testing import User
 
-from helpdesk import auth, users
-from helpdesk.config import get_settings
+from helpdesk.core.config import get_settings
+from helpdesk.domain import auth, users
 from tests.conftest import PASSWORD, People
 from tests.pages.conftest import sign_in
 

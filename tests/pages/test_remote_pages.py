@@ -1,13 +1,8 @@
-import asyncio
-
-import pytest
-from nicegui import run
 from nicegui.testing import User
 
-from helpdesk import remote, tickets
-from models import Category, Priority, RemoteMode, RemoteSession, RemoteStatus
-from pages import live
-from pages import remote as remote_page
+from helpdesk.domain import remote, tickets
+from helpdesk.runtime import jobs
+from models import Category, EndReason, Priority, RemoteAssistance, RemoteMode, RemoteStatus
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
 
@@ -18,7 +13,7 @@ def assigned_ticket(people: People) -> int:
     return ticket.id
 
 
-def view_request(people: People, host: str = "10.1.2.3", port: int = 5900, accept: bool = False) -> RemoteSession:
+def view_request(people: People, host: str = "10.1.2.3", port: int = 5900, accept: bool = False) -> RemoteAssistance:
     """Tom asks to see Anna's screen on a ticket of hers he took; she may have accepted."""
     session = remote.request(people.technician, assigned_ticket(people), RemoteMode.view, host, port)
     if accept:
@@ -100,28 +95,15 @@ async def test_a_running_session_shows_again_after_a_reload(user: User, people: 
     await user.should_see(marker="remote-viewer")
 
 
-async def test_the_sweep_ends_quietly_when_the_app_stops(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert await live.io_bound(lambda: None) is None  # a None result is a result
-    sweeper = remote_page._Sweeper()
-    sweeper.last_event_id = 0
-
-    async def stopping(*_args: object) -> None:
-        return None  # what NiceGUI 3's run.io_bound answers once the app is stopping
-
-    monkeypatch.setattr(run, "io_bound", stopping)
-    with pytest.raises(asyncio.CancelledError):  # not a TypeError traceback in the log
-        await sweeper.tick()
-
-
 async def test_the_technician_sees_why_the_bridge_refused(user: User, people: People) -> None:
     session = view_request(people, accept=True)
     sign_in(user, people.technician)
     await user.open(f"/tickets/{session.ticket_id}")
     await user.should_see("Remote session (view only)")
-    sweeper = remote_page._Sweeper()
-    await sweeper.tick()  # its first tick only notes where the timeline is
+    sweep = jobs.RemoteSweep()
+    sweep()  # its first run only notes where the timeline is
     # The bridge (another process) refuses: what answered was not a VNC server.
-    remote.bridge_refused(remote.Grant(session.id, people.technician.id, "10.1.2.3", 5900, True), "not_vnc")
-    await sweeper.tick()
+    remote.bridge_refused(remote.Grant(session.id, people.technician.id, "10.1.2.3", 5900, True), EndReason.not_vnc)
+    sweep()
     await user.should_see("The bridge refused the connection: the workstation did not answer as a VNC server.")
     await user.should_see("(the workstation did not answer as a VNC server)")  # and the timeline says why

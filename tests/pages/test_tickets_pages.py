@@ -6,9 +6,9 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from helpdesk import queue, tickets
+from helpdesk.domain import queue, tickets
 from models import Category, Priority, Status
-from pages.ticket_table import REFRESH_DELAY, TicketTable
+from pages.components.ticket_table import REFRESH_DELAY, TicketTable
 from tests.conftest import People
 from tests.pages.conftest import eventually, sign_in
 

@@ -4,7 +4,7 @@ import httpx
 import pytest
 from nicegui.testing import User as SimUser
 
-from helpdesk import auth
+from helpdesk.domain import auth
 from tests.conftest import People
 
 

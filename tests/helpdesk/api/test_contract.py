@@ -1,7 +1,7 @@
 import pytest
 from nicegui.testing import User
 
-from helpdesk import auth, tickets
+from helpdesk.domain import auth, tickets
 from models import Category, Priority, Status
 from tests.conftest import PASSWORD, People
 from tests.helpdesk.api.conftest import Api

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from helpdesk import tickets
+from helpdesk.domain import tickets
 from models import Category, Priority
 from tests.conftest import People
 from tests.helpdesk.api.conftest import CALLERS, Api

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app_process import App
+from tests.support.app_process import App
 
 PASSWORD = "process password 123"
 

@@ -8,7 +8,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.app_process import App
+from tests.support.app_process import App
 
 PASSWORD = "fuzz password 123"
 

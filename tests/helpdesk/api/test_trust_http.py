@@ -14,8 +14,8 @@ import httpx
 import pytest
 import websockets.sync.client
 
-from tests.app_process import App
 from tests.helpdesk.api.test_process import _children
+from tests.support.app_process import App
 
 PASSWORD = "trust password 123"
 
@@ -163,14 +163,16 @@ def test_malformed_frames_cost_one_line_each_and_client_text_is_escaped(app: App
     for _ in range(10):
         for frame in frames:
             ws.send(frame)
-    forged = "ok\nWARNING helpdesk.auth: the admin password is hunter2\r\nINFO done"
+    forged = "ok\nWARNING helpdesk.domain.auth: the admin password is hunter2\r\nINFO done"
     ws.send("42" + json.dumps(["log", {"client_id": client_id, "level": "warning", "message": forged}]))
     time.sleep(1.5)
     ws.close()
     added = app.log.read_text(errors="replace").splitlines()[len(before) :]
     assert len(added) <= 10 * len(frames) + 2, "\n".join(added)
     assert not any("Traceback" in line for line in added)
-    assert not any(line.startswith("WARNING helpdesk.auth") for line in added)  # the forged line stayed inside its own
+    assert not any(
+        line.startswith("WARNING helpdesk.domain.auth") for line in added
+    )  # the forged line stayed inside its own
     assert any("hunter2" in line and "\\n" in line for line in added)
 
 
@@ -187,7 +189,7 @@ def test_the_data_dir_is_the_service_users_only(app: App, tmp_path: Path) -> Non
     for file in app.data_dir.rglob("*"):
         if file.is_file() and file.name != "app.log":  # the test's own capture of the console
             assert stat.S_IMODE(file.stat().st_mode) & 0o077 == 0, file
-    assert (app.data_dir / "helpdesk.db-wal").exists()
+    assert (app.data_dir / "helpdesk.core.db-wal").exists()
     backup = tmp_path / "backup.db"
     app.helpdesk("backup", str(backup))
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600

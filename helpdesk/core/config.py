@@ -1,0 +1,135 @@
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# Lists in settings (comma-separated), parsed here so that a bad one stops the app at start.
+def parse_networks(text: str) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+def parse_ports(text: str) -> tuple[tuple[int, int], ...]:
+    ranges = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= 65535:
+            raise ValueError(f"bad port range {part!r}")
+        ranges.append((first, last))
+    return tuple(ranges)
+
+
+class Settings(BaseSettings):
+    """Every setting, read from the environment or `.env`; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = Field("127.0.0.1", validation_alias="HELPDESK_HOST")
+    port: int = Field(8080, validation_alias="HELPDESK_PORT")
+    data_dir: Path = Field(Path("data"), validation_alias="HELPDESK_DATA_DIR")
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    # Optional: without it a random key is generated into the data dir on first start.
+    secret_key: str | None = Field(None, validation_alias="HELPDESK_SECRET_KEY")
+    session_hours: float = Field(12.0, validation_alias="HELPDESK_SESSION_HOURS")
+    # Wrong passwords: per account from one address; per account from browsers it has never
+    # signed in from (its owner's own browser is exempt, so a stranger cannot lock them out);
+    # every attempt from one address.
+    login_rate_account: str = Field("5/15 minutes", validation_alias="HELPDESK_LOGIN_RATE_ACCOUNT")
+    login_rate_account_wide: str = Field("20/hour", validation_alias="HELPDESK_LOGIN_RATE_ACCOUNT_WIDE")
+    login_rate_address: str = Field("30/5 minutes", validation_alias="HELPDESK_LOGIN_RATE_ADDRESS")
+    cookie_secure: bool = Field(False, validation_alias="HELPDESK_COOKIE_SECURE")
+    default_language: str = Field("en", validation_alias="HELPDESK_DEFAULT_LANGUAGE")
+    chat_max_length: int = Field(5_000, validation_alias="HELPDESK_CHAT_MAX_LENGTH")
+    chat_rate: str = Field("20/minute", validation_alias="HELPDESK_CHAT_RATE")
+    attachment_max_bytes: int = Field(10 * 1024 * 1024, validation_alias="HELPDESK_ATTACHMENT_MAX_BYTES")
+    # Shown times are in this zone (IANA name, e.g. Europe/Paris).
+    timezone: str = Field("UTC", validation_alias="HELPDESK_TIMEZONE")
+
+    # The REST API's own process, which the app starts as a child: API bursts then leave the
+    # pages' process alone. 0 serves the API inside the app's process, on its port, instead.
+    api_port: int = Field(8081, validation_alias="HELPDESK_API_PORT")
+    api_host: str | None = Field(None, validation_alias="HELPDESK_API_HOST")  # default: HOST
+    # How much lower the API process's CPU priority is than the app's (nice, 0 to 19): by
+    # default the lowest, so the pages answer first when API writes burst.
+    api_niceness: int = Field(19, ge=0, le=19, validation_alias="HELPDESK_API_NICENESS")
+
+    # Remote assistance: the websockify bridge the app starts as a child process.
+    remote_enabled: bool = Field(True, validation_alias="HELPDESK_REMOTE_ENABLED")
+    remote_bridge_host: str | None = Field(None, validation_alias="HELPDESK_REMOTE_BRIDGE_HOST")  # default: HOST
+    remote_bridge_port: int = Field(6080, validation_alias="HELPDESK_REMOTE_BRIDGE_PORT")
+    # What browsers connect to, when a reverse proxy fronts the bridge (e.g. wss://helpdesk.example.com/remote).
+    remote_public_url: str | None = Field(None, validation_alias="HELPDESK_REMOTE_PUBLIC_URL")
+    # Origins whose pages may open the bridge (comma-separated); default: the app's own address.
+    remote_origins: str | None = Field(None, validation_alias="HELPDESK_REMOTE_ORIGINS")
+    remote_max_minutes: float = Field(60, validation_alias="HELPDESK_REMOTE_MAX_MINUTES")
+    remote_idle_minutes: float = Field(5, validation_alias="HELPDESK_REMOTE_IDLE_MINUTES")
+    remote_default_port: int = Field(5900, validation_alias="HELPDESK_REMOTE_DEFAULT_PORT")
+    # Where the bridge may connect (helpdesk/domain/netpolicy.py): comma-separated networks (e.g.
+    # 10.20.0.0/16,192.168.5.0/24) and ports (e.g. 5900-5909). No network: no remote assistance.
+    remote_networks: str = Field("", validation_alias="HELPDESK_REMOTE_NETWORKS")
+    remote_ports: str = Field("5900-5909", validation_alias="HELPDESK_REMOTE_PORTS")
+
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks); none by default, so a client cannot choose its own address.
+    trusted_proxies: str = Field("", validation_alias="HELPDESK_TRUSTED_PROXIES")
+    # Largest request body, uploads aside (those may be the attachment limit plus 64 KiB).
+    request_max_bytes: int = Field(1_000_000, ge=1024, validation_alias="HELPDESK_REQUEST_MAX_BYTES")
+
+    @field_validator("remote_networks", "trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("remote_ports")
+    @classmethod
+    def _ports(cls, value: str) -> str:
+        parse_ports(value)
+        return value
+
+    @property
+    def api_url(self) -> str:
+        """Where the REST API answers (its `/api/v1` routes, `/docs`)."""
+        if not self.api_port:
+            return f"http://{self.host}:{self.port}"
+        return f"http://{self.api_host or self.host}:{self.api_port}"
+
+    @property
+    def proxy_options(self) -> dict:
+        """uvicorn's: X-Forwarded-* believed from the listed proxies only (none by default)."""
+        if not self.trusted_proxies.strip():
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
+
+    @property
+    def bridge_host(self) -> str:
+        return self.remote_bridge_host or self.host
+
+    @property
+    def allowed_origins(self) -> set[str]:
+        if self.remote_origins:
+            return {o.strip().rstrip("/") for o in self.remote_origins.split(",") if o.strip()}
+        hosts = {self.host, "127.0.0.1", "localhost"} if self.host in ("127.0.0.1", "localhost") else {self.host}
+        return {f"{scheme}://{h}:{self.port}" for h in hosts for scheme in ("http", "https")}
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'helpdesk.core.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings; an invalid one stops the process with a message naming it (never its value,
+    which may be a secret), rather than a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise SystemExit(f"Invalid setting: {problems}. See .env.example.") from None

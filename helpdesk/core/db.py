@@ -1,0 +1,120 @@
+"""Engine, sessions, SQLite pragmas and migrations on start."""
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, text
+from sqlmodel import Session, create_engine
+
+from helpdesk.core import events
+from helpdesk.core.config import get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_engine: Engine | None = None
+_write_engine: Engine | None = None
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's begin event below (pysqlite's own is unreliable).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock up front so read-modify-write never loses an update;
+    # readers use a plain deferred BEGIN so they never wait on each other.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init(url: str | None = None) -> Engine:
+    """Create (or replace) the process's engine; the data dir is created if needed."""
+    global _engine, _write_engine
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if _engine is not None:
+        _engine.dispose()
+    _engine = make_engine(url or settings.effective_database_url)
+    _write_engine = _engine.execution_options(immediate=True)
+    return _engine
+
+
+def engine() -> Engine:
+    if _engine is None:
+        init()
+    assert _engine is not None
+    return _engine
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    with Session(engine(), expire_on_commit=False) as session:
+        yield session
+
+
+# SQLite has one writer at a time. Waiting for its lock inside SQLite means sleeping in steps of
+# up to 100 ms (its busy handler); waiting on this lock wakes a thread the moment it is free.
+# busy_timeout still covers other processes (the console command).
+_sqlite_writer = threading.Lock()
+
+
+_QUEUED = "helpdesk.events"  # the key, in a session's `info`, of the events its commit delivers
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """One write transaction: commits on success, rolls back on any exception. The events queued
+    on it with `publish` are delivered after the commit succeeded, never for a rollback."""
+    engine()
+    assert _write_engine is not None
+    serial = _sqlite_writer if _write_engine.dialect.name == "sqlite" else nullcontext()
+    with serial, Session(_write_engine, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+        queued = session.info.pop(_QUEUED, [])
+    # Outside the writer's lock: subscribers may read, and a reader never waits on a writer.
+    for queued_event in queued:
+        events.publish(queued_event)
+
+
+def publish(session: Session, event: events.Event) -> None:
+    """Queue a live event on this write transaction: it goes out once the transaction commits."""
+    if not session.in_transaction():
+        raise RuntimeError("events are published from inside a write transaction")
+    session.info.setdefault(_QUEUED, []).append(event)
+
+
+def lock(session: Session, name: str) -> None:
+    """Serialises the rest of this write transaction with any other taking the same lock. SQLite's
+    write transactions are serial already (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
+
+
+def migrate() -> None:
+    """Bring the schema to the newest Alembic revision (run on every start)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine()
+    command.upgrade(cfg, "head")

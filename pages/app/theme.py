@@ -1,0 +1,114 @@
+"""The look of every page: design constants in one place and the shared frame."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import escape
+
+from nicegui import app, background_tasks, ui
+
+from helpdesk.domain import policy
+from models import Priority, Status
+from pages.app.i18n import _
+from pages.app.static import static_url
+from pages.app.tab import Tab
+from pages.components.notifier import MessageNotifier
+from pages.components.remote_consent import EmployeeConsent
+
+PRIMARY = "#1f4e79"
+STATUS_COLOR = {Status.open: "blue-7", Status.in_progress: "orange-8", Status.resolved: "green-7"}
+PRIORITY_COLOR = {
+    Priority.low: "grey-6",
+    Priority.normal: "blue-grey-6",
+    Priority.high: "deep-orange-7",
+    Priority.urgent: "red-9",
+}
+CONTENT = "w-full max-w-6xl mx-auto p-4 gap-4"
+MUTED = "text-grey-7 text-sm"
+
+
+def status_label(status: Status) -> str:
+    return {Status.open: _("Open"), Status.in_progress: _("In progress"), Status.resolved: _("Resolved")}[
+        Status(status)
+    ]
+
+
+def priority_label(priority: Priority) -> str:
+    labels = {
+        Priority.low: _("Low"),
+        Priority.normal: _("Normal"),
+        Priority.high: _("High"),
+        Priority.urgent: _("Urgent"),
+    }
+    return labels[Priority(priority)]
+
+
+def category_label(category: str) -> str:
+    labels = {
+        "hardware": _("Hardware"),
+        "software": _("Software"),
+        "network": _("Network"),
+        "access": _("Access"),
+        "other": _("Other"),
+    }
+    return labels[str(category)]
+
+
+def register() -> None:
+    app.colors(primary=PRIMARY)
+    # Shared by every page (added once, not per page: each per-page element costs memory).
+    ui.add_head_html(f'<link rel="stylesheet" href="{static_url("app.css")}">', shared=True)
+
+
+def _nav_link(href: str, icon: str, text: str, title: str = "") -> str:
+    label = f'<span class="max-sm:hidden">{escape(text)}</span>' if text else ""
+    return (
+        f'<a href="{href}" title="{escape(title or text)}" aria-label="{escape(title or text)}" '
+        'class="flex items-center gap-1 text-white no-underline px-3 py-2 rounded hover:bg-white/10">'
+        f'<i class="q-icon material-icons" aria-hidden="true">{icon}</i>{label}</a>'
+    )
+
+
+def _header_html(page: Tab | None) -> str:
+    brand = (
+        '<a href="/" class="flex items-center gap-2 text-white text-lg font-bold no-underline">'
+        '<i class="q-icon material-icons text-[28px]" aria-hidden="true">support_agent</i>Helpdesk</a>'
+    )
+    if page is None:
+        return f'<nav class="flex items-center justify-between">{brand}</nav>'
+    links = [_nav_link("/", "dashboard", _("Dashboard")), _nav_link("/tickets/new", "add", _("New ticket"))]
+    if policy.is_admin(page.user):
+        links.append(_nav_link("/admin/users", "group", _("Users")))
+        links.append(_nav_link("/admin/displays", "tv", _("Displays")))
+    links.append(_nav_link("/profile", "account_circle", page.user.name))
+    sign_out = escape(_("Sign out"))
+    # A form post (checked for its Origin): no other site can sign anyone out with a link.
+    links.append(
+        f'<form method="post" action="/auth/logout" class="m-0"><button type="submit" title="{sign_out}" '
+        f'aria-label="{sign_out}" class="flex items-center text-white px-3 py-2 rounded hover:bg-white/10">'
+        '<i class="q-icon material-icons" aria-hidden="true">logout</i></button></form>'
+    )
+    menu = f'<div class="flex items-center gap-1">{"".join(links)}</div>'
+    return f'<nav class="flex items-center justify-between">{brand}{menu}</nav>'
+
+
+@contextmanager
+def frame(page: Tab | None, title: str, ticket_id: int | None = None) -> Iterator[ui.column]:
+    """Header, navigation and a centred content column, the same on every signed-in page."""
+    ui.page_title(f"{title} · Helpdesk")
+    if page is not None:
+        MessageNotifier(page, title, ticket_id)
+        if not page.user.is_technician:
+            consent = EmployeeConsent(page)
+            background_tasks.create(consent.load(), name="remote consent")
+
+    with ui.header().classes("px-4 py-2 bg-primary"):
+        # Plain links in one element: the header is on every page, and every element costs memory there.
+        ui.html(_header_html(page), sanitize=False).classes("w-full").mark("header")
+    with ui.column().classes(CONTENT) as content:
+        yield content
+
+
+def not_found(page: Tab | None) -> None:
+    """What an address shows to someone who may not know it exists."""
+    with frame(page, _("Not found")):
+        ui.label(_("This page does not exist.")).classes("text-xl").mark("not-found")

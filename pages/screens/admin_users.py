@@ -1,0 +1,152 @@
+"""`/admin/users`: administrators create, deactivate, reactivate, re-role and reset accounts."""
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from helpdesk.domain import users
+from models import Role
+from pages.app.i18n import _, when
+from pages.app.tab import FAILED, Tab
+from pages.app.theme import MUTED
+from pages.screens.admin import action_table, admin_page, column
+
+_ACTIONS_SLOT = """
+<q-td :props="props" auto-width>
+  <q-btn flat dense icon="badge" :title="props.row.role_action" @click.stop="$parent.$emit('role', props.row)"/>
+  <q-btn flat dense icon="key" :title="props.row.reset_action" @click.stop="$parent.$emit('reset', props.row)"/>
+  <q-btn flat dense :icon="props.row.active ? 'block' : 'check_circle'" :title="props.row.active_action"
+         @click.stop="$parent.$emit('active', props.row)"/>
+</q-td>
+"""
+
+
+def _role_label(role: Role, is_admin: bool) -> str:
+    if role == Role.technician:
+        return _("Technician (admin)") if is_admin else _("Technician")
+    return _("Employee")
+
+
+class UsersScreen:
+    def __init__(self, page: Tab) -> None:
+        self.page = page
+        with ui.row().classes("w-full items-center justify-between"):
+            ui.label(_("Users")).classes("text-2xl font-bold")
+            ui.button(_("New user"), icon="person_add", on_click=self.create_dialog).mark("new-user")
+        columns = [
+            column("name", _("Name"), sortable=True),
+            column("email", _("Email"), sortable=True),
+            column("role", _("Role"), "role_label", sortable=True),
+            column("state", _("State")),
+            column("created", _("Created")),
+        ]
+        self.table = action_table(
+            columns,
+            _ACTIONS_SLOT,
+            "users",
+            {"role": self.role_dialog, "reset": self.reset, "active": self.toggle_active},
+        )
+
+    async def refresh(self) -> None:
+        result = await self.page.call(users.list_users)
+        if result is FAILED:
+            return
+        self.table.rows = [
+            {
+                "id": u.id,
+                "name": u.name,
+                "email": u.email,
+                "role": u.role.value,
+                "admin": u.is_admin,
+                "role_label": _role_label(u.role, u.is_admin),
+                "active": u.is_active,
+                "state": _("Active") if u.is_active else _("Deactivated"),
+                "created": when(u.created_at),
+                "role_action": _("Change role"),
+                "reset_action": _("Reset password"),
+                "active_action": _("Deactivate") if u.is_active else _("Reactivate"),
+            }
+            for u in result
+        ]
+
+    def create_dialog(self) -> None:
+        with ui.dialog() as dialog, ui.card().classes("w-full max-w-md gap-3"):
+            ui.label(_("New user")).classes("text-lg font-bold")
+            name = ui.input(_("Name")).props("maxlength=100").classes("w-full").mark("new-name")
+            email = ui.input(_("Email")).props("type=email maxlength=254").classes("w-full").mark("new-email")
+            password = (
+                ui.input(_("Password (8 characters or more)"), password=True, password_toggle_button=True)
+                .props("maxlength=1024")
+                .classes("w-full")
+                .mark("new-password")
+            )
+            role = (
+                ui.select({r.value: _role_label(r, False) for r in Role}, value=Role.employee.value, label=_("Role"))
+                .classes("w-full")
+                .mark("new-role")
+            )
+            admin = ui.checkbox(_("Administrator (technicians only)")).mark("new-admin")
+
+            async def save() -> None:
+                created = await self.page.call(
+                    users.create,
+                    email.value or "",
+                    name.value or "",
+                    password.value or "",
+                    Role(role.value),
+                    bool(admin.value),
+                )
+                if created is FAILED:
+                    return
+                ui.notify(_("Account created for {email}.", email=created.email), type="positive")
+                dialog.close()
+                await self.refresh()
+
+            with ui.row().classes("w-full justify-end"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+                ui.button(_("Create"), on_click=save).mark("new-save")
+        dialog.open()
+
+    def role_dialog(self, row: dict) -> None:
+        with ui.dialog() as dialog, ui.card().classes("w-full max-w-sm gap-3"):
+            ui.label(_("Role of {name}", name=row["name"])).classes("text-lg font-bold")
+            choices = {"employee": _("Employee"), "technician": _("Technician"), "admin": _("Technician (admin)")}
+            current = "admin" if row["admin"] else row["role"]
+            choice = ui.radio(choices, value=current).mark("role-choice")
+            ui.label(_("Changing the role signs this person out everywhere.")).classes(MUTED)
+
+            async def save() -> None:
+                role = Role.employee if choice.value == "employee" else Role.technician
+                if (
+                    await self.page.call(users.update, int(row["id"]), role=role, is_admin=choice.value == "admin")
+                    is FAILED
+                ):
+                    return
+                dialog.close()
+                await self.refresh()
+
+            with ui.row().classes("w-full justify-end"):
+                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+                ui.button(_("Save"), on_click=save).mark("role-save")
+        dialog.open()
+
+    async def reset(self, row: dict) -> None:
+        password = await self.page.call(users.reset_password, int(row["id"]))
+        if password is FAILED:
+            return
+        with ui.dialog() as dialog, ui.card().classes("w-full max-w-sm gap-3"):
+            ui.label(_("New password for {name}", name=row["name"])).classes("text-lg font-bold")
+            ui.label(_("Give it to them privately; it is shown only once. Their sessions have ended.")).classes(MUTED)
+            ui.input(value=password).props("readonly outlined").classes("w-full font-mono").mark("temp-password")
+            ui.button(_("Close"), on_click=dialog.close).classes("self-end")
+        dialog.open()
+
+    async def toggle_active(self, row: dict) -> None:
+        if await self.page.call(users.update, int(row["id"]), is_active=not row["active"]) is FAILED:
+            return
+        ui.notify(_("Account deactivated.") if row["active"] else _("Account reactivated."))
+        await self.refresh()
+
+
+async def users_page(request: Request) -> RedirectResponse | None:
+    return await admin_page(request, _("Users"), UsersScreen)

@@ -1,0 +1,73 @@
+"""`/profile`: one's language and password; for employees, the workstation remote assistance reaches."""
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from helpdesk.core import i18n
+from helpdesk.domain import auth, remote, users
+from pages.app.i18n import _
+from pages.app.tab import FAILED, open_tab
+from pages.app.theme import MUTED, frame
+
+BROWSER = "browser"
+
+
+async def profile_page(request: Request) -> RedirectResponse | None:
+    page = await open_tab(request)
+    if page is None:
+        return RedirectResponse("/login")
+    with frame(page, _("Profile")):
+        ui.label(_("Profile")).classes("text-2xl font-bold")
+        with ui.card().classes("w-full max-w-xl gap-2"):
+            ui.label(page.user.name).classes("text-lg font-bold")
+            ui.label(page.user.email).classes(MUTED)
+            options = {BROWSER: _("Browser language")} | dict(i18n.LANGUAGE_NAMES)
+            language = (
+                ui.select(options, value=page.user.language or BROWSER, label=_("Language"))
+                .classes("w-64")
+                .mark("language")
+            )
+
+            async def save_language() -> None:
+                value = None if language.value == BROWSER else language.value
+                if await page.call(users.set_language, value) is not FAILED:
+                    ui.navigate.reload()
+
+            language.on_value_change(save_language)
+            if not page.user.is_technician:
+                host, port = remote.workstation(page.user)
+                where = f"{host}:{port}" if host else _("not known yet (it is where you sign in from)")
+                ui.label(_("Workstation for remote assistance: {where}", where=where)).classes(MUTED).mark(
+                    "workstation"
+                )
+                ui.label(_("Technicians set it when they offer remote assistance.")).classes(MUTED)
+        with ui.card().classes("w-full max-w-xl gap-2"):
+            ui.label(_("Change password")).classes("text-lg font-bold")
+            current = (
+                ui.input(_("Current password"), password=True)
+                .props("autocomplete=current-password maxlength=1024")
+                .classes("w-full")
+                .mark("current-password")
+            )
+            new = (
+                ui.input(_("New password (8 characters or more)"), password=True)
+                .props("autocomplete=new-password maxlength=1024")
+                .classes("w-full")
+                .mark("new-password")
+            )
+            ui.label(_("Your other sessions will be signed out.")).classes(MUTED)
+
+            async def change() -> None:
+                page.reissuing = True
+                user = await page.call(users.change_password, current.value or "", new.value or "")
+                if user is FAILED:
+                    page.reissuing = False
+                    return
+                # This tab keeps its session: a fresh token replaces the one the change revoked.
+                ui.notify(_("Password changed."), type="positive")
+                code = auth.exchange_code(auth.start_session(user), page.browser)
+                ui.navigate.to(f"/auth/session?code={code}&next=/profile")
+
+            ui.button(_("Change password"), on_click=change).mark("change-password")
+    return None

@@ -1,0 +1,78 @@
+"""`/tickets/new`: report a problem."""
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import ui
+
+from helpdesk.domain import tickets
+from models import Category, Priority
+from models.ticket import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN
+from pages.app.i18n import _
+from pages.app.tab import FAILED, open_tab
+from pages.app.theme import MUTED, category_label, frame, priority_label
+
+
+async def new_ticket_page(request: Request) -> RedirectResponse | None:
+    page = await open_tab(request)
+    if page is None:
+        return RedirectResponse("/login")
+    with frame(page, _("New ticket")), ui.card().classes("w-full max-w-2xl mx-auto p-6 gap-4"):
+        ui.label(_("Report a problem")).classes("text-2xl font-bold")
+        ui.label(_("Say what is wrong and what you were doing; a technician will pick it up.")).classes(MUTED)
+        title = (
+            ui.input(
+                _("Title"),
+                validation={
+                    _("The title must be {min} to {max} characters.", min=TITLE_MIN, max=TITLE_MAX): lambda v: (
+                        TITLE_MIN <= len((v or "").strip()) <= TITLE_MAX
+                    )
+                },
+            )
+            .props(f"maxlength={TITLE_MAX} counter autofocus")
+            .classes("w-full")
+            .mark("title")
+        )
+        title.without_auto_validation()
+        description = (
+            ui.textarea(_("Description"))
+            .props(f"maxlength={DESCRIPTION_MAX} autogrow")
+            .classes("w-full")
+            .mark("description")
+        )
+        with ui.row().classes("w-full gap-4"):
+            priority = (
+                ui.select(
+                    {p.value: priority_label(p) for p in Priority}, value=Priority.normal.value, label=_("Priority")
+                )
+                .classes("w-48")
+                .mark("priority")
+            )
+            category = (
+                ui.select(
+                    {c.value: category_label(c) for c in Category}, value=Category.other.value, label=_("Category")
+                )
+                .classes("w-48")
+                .mark("category")
+            )
+
+        async def submit() -> None:
+            if not title.validate():
+                return
+            button.disable()
+            ticket = await page.call(
+                tickets.create,
+                title.value or "",
+                description.value or "",
+                Priority(priority.value),
+                Category(category.value),
+            )
+            button.enable()
+            if ticket is FAILED:
+                return
+            ui.notify(_("Ticket #{id} created.", id=ticket.id), type="positive")
+            ui.navigate.to(f"/tickets/{ticket.id}")
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button(_("Cancel"), on_click=lambda: ui.navigate.to("/")).props("flat")
+            button = ui.button(_("Create ticket"), icon="send", on_click=submit).mark("submit")
+    return None
