@@ -3,13 +3,14 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
+from helpdesk.api import errors
 from helpdesk.api.routes import router
-from helpdesk.core import httpguard, i18n
+from helpdesk.core import httpguard
 from helpdesk.core.errors import HelpdeskError
 
 DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 over the helpdesk services."}
@@ -18,22 +19,13 @@ DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 ove
 SWAGGER_UI = Path(__file__).parents[2] / "node_modules" / "swagger-ui-dist"
 
 
-async def _error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, HelpdeskError)
-    locale = i18n.negotiate(None, request.headers.get("accept-language"))
-    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-    return JSONResponse(
-        {"detail": i18n.gettext(locale, error.message, **error.params)}, status_code=error.status_code, headers=headers
-    )
-
-
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
-    app.add_exception_handler(HelpdeskError, _error)
+    app.add_exception_handler(HelpdeskError, errors.handle)
 
 
 def _docs() -> HTMLResponse:

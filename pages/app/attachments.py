@@ -2,11 +2,13 @@
 note it belongs to); anyone else gets a 404, exactly as for a file that does not exist."""
 
 from fastapi import Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from nicegui import run, ui
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
+from helpdesk.api.errors import error_response
+from helpdesk.api.files import attachment_response
 from helpdesk.core import i18n
 from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, HelpdeskError
@@ -22,15 +24,7 @@ async def _serve(request: Request, attachment_id: str, thumbnail: bool) -> Respo
         file = await run.io_bound(chat.open_attachment, session.user, int(attachment_id), thumbnail)
     except HelpdeskError:
         return JSONResponse({"detail": "Not found"}, status_code=404)
-    # Images display inline; anything else downloads, so a text file can never render as a page.
-    inline = file.content_type.startswith("image/") or file.content_type == "application/pdf"
-    return FileResponse(
-        file.path,
-        media_type=file.content_type,
-        filename=file.filename,
-        content_disposition_type="inline" if inline else "attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox", "Cache-Control": "private"},
-    )
+    return attachment_response(file)
 
 
 async def attachment_route(request: Request, attachment_id: str) -> Response:
@@ -64,8 +58,7 @@ async def upload_route(request: Request, ticket_id: str) -> Response:
     try:
         posted = await run.io_bound(chat.post, session.user, int(ticket_id), "", internal, upload)
     except HelpdeskError as error:
-        detail = i18n.gettext(locale, error.message, **error.params)
-        return JSONResponse({"detail": detail}, status_code=error.status_code)
+        return error_response(error, locale)
     return JSONResponse({"id": posted.id}, status_code=201)
 
 

@@ -1,86 +1,24 @@
-"""REST API v1. Every route calls the same service functions as the pages, so permissions are
-written once (in the services) and a change made here appears live in open browsers."""
+"""Tickets: the queue, one ticket, its changes and its timeline."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query
 
-from helpdesk.api.deps import BearerToken, CurrentUser, ItemId
+from helpdesk.api.deps import CurrentUser, ItemId
+from helpdesk.api.routes.common import router
 from helpdesk.api.schemas import (
-    AttachmentPublic,
-    ErrorBody,
-    MessageCreate,
-    MessagePublic,
     TicketCreate,
     TicketPage,
     TicketPublic,
     TicketSummary,
     TicketUpdate,
     TimelineEvent,
-    TokenRequest,
-    TokenResponse,
-    UserCreate,
-    UserPublic,
     UserRef,
-    UserUpdate,
 )
-from helpdesk.core.errors import InvalidInput, NotAuthenticated
-from helpdesk.core.events import MessagePosted
-from helpdesk.core.security import ACCESS
-from helpdesk.domain import auth, chat, queue, tickets, users
+from helpdesk.domain import queue, tickets
 from helpdesk.domain.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
 from helpdesk.domain.tickets import UNSET, Changes
 from models import Category, Priority, Status, Ticket, User
-
-ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)}
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
-
-
-@router.post("/auth/token", tags=["auth"], responses={429: {"model": ErrorBody}})
-def token(body: TokenRequest, request: Request) -> TokenResponse:
-    address = request.client.host if request.client else "unknown"
-    try:
-        user = auth.authenticate(body.email, body.password, address)
-    except InvalidInput as error:
-        raise NotAuthenticated(error.message) from None
-    access_token, expires_in = auth.start_api_token(user)
-    return TokenResponse(access_token=access_token, expires_in=expires_in)
-
-
-@router.post("/auth/logout", tags=["auth"], status_code=204)
-def logout(credentials: BearerToken) -> Response:
-    """Revokes this bearer token now (every token of the account ends on a password change,
-    deactivation or role change anyway)."""
-    auth.verify(credentials, ACCESS)
-    auth.logout(credentials, ACCESS)
-    return Response(status_code=204)
-
-
-def _user(user: User) -> UserPublic:
-    return UserPublic.model_validate(user, from_attributes=True)
-
-
-@router.get("/users/me", tags=["users"])
-def me(actor: CurrentUser) -> UserPublic:
-    return _user(actor)
-
-
-@router.get("/users", tags=["users"], summary="All accounts (administrators)")
-def list_users(actor: CurrentUser) -> list[UserPublic]:
-    return [_user(u) for u in users.list_users(actor)]
-
-
-@router.post("/users", tags=["users"], status_code=201, summary="Create an account (administrators)")
-def create_user(body: UserCreate, actor: CurrentUser) -> UserPublic:
-    return _user(users.create(actor, body.email, body.name, body.password, body.role, body.is_admin))
-
-
-@router.patch(
-    "/users/{user_id}", tags=["users"], summary="Change name, role, admin right or activation (administrators)"
-)
-def update_user(user_id: ItemId, body: UserUpdate, actor: CurrentUser) -> UserPublic:
-    user = users.update(actor, user_id, name=body.name, role=body.role, is_admin=body.is_admin, is_active=body.active)
-    return _user(user)
 
 
 def _ref(user_id: int | None, name: str | None) -> UserRef | None:
@@ -199,32 +137,3 @@ def ticket_events(ticket_id: ItemId, actor: CurrentUser) -> list[TimelineEvent]:
         )
         for e in tickets.timeline(actor, ticket_id)
     ]
-
-
-def _message(m: MessagePosted) -> MessagePublic:
-    return MessagePublic(
-        id=m.id,
-        author=UserRef(id=m.author_id, name=m.author_name),
-        body=m.body,
-        internal=m.internal,
-        created_at=m.created_at,
-        attachments=[
-            AttachmentPublic(
-                id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, url=f"/attachments/{a.id}"
-            )
-            for a in m.attachments
-        ],
-    )
-
-
-@router.get("/tickets/{ticket_id}/messages", tags=["chat"], summary="The ticket's chat, oldest first")
-def list_messages(
-    ticket_id: ItemId, actor: CurrentUser, after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0
-) -> list[MessagePublic]:
-    """Internal notes are listed to technicians only."""
-    return [_message(m) for m in chat.history(actor, ticket_id, after_id)]
-
-
-@router.post("/tickets/{ticket_id}/messages", tags=["chat"], status_code=201, responses={429: {"model": ErrorBody}})
-def post_message(ticket_id: ItemId, body: MessageCreate, actor: CurrentUser) -> MessagePublic:
-    return _message(chat.post(actor, ticket_id, body.body, body.internal))
