@@ -10,9 +10,8 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from models import EndReason, RemoteMode, RemoteStatus
+from helpdesk.core.views import ChatMessage, RemoteView
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +35,17 @@ class SessionsRevoked:
 
 
 @dataclass(frozen=True)
-class AttachmentInfo:
-    id: int
-    filename: str
-    content_type: str
-    size: int
-    has_thumbnail: bool
-
-
-@dataclass(frozen=True)
 class MessagePosted:
-    """A saved chat message; an `internal` one reaches technicians only (domain/policy.py)."""
+    """A chat message was saved; an internal one reaches technicians only (domain/policy.py).
+    The ticket's requester and assignee say whose pages it concerns."""
 
-    id: int
-    ticket_id: int
+    message: ChatMessage
     requester_id: int
     assignee_id: int | None
-    author_id: int
-    author_name: str
-    body: str
-    internal: bool
-    created_at: datetime
-    attachments: tuple[AttachmentInfo, ...] = ()
+
+    @property
+    def ticket_id(self) -> int:
+        return self.message.ticket_id
 
 
 @dataclass(frozen=True)
@@ -95,16 +83,11 @@ class DisplayChanged:
 class RemoteChanged:
     """A remote assistance session was requested, answered or ended."""
 
-    remote_id: int
-    ticket_id: int
-    employee_id: int
-    technician_id: int
-    status: RemoteStatus
-    mode: RemoteMode
-    technician_name: str
-    ticket_title: str
-    address: str = ""  # host:port the bridge connects to, shown to the employee before consent
-    end_reason: EndReason | None = None
+    remote: RemoteView
+
+    @property
+    def ticket_id(self) -> int:
+        return self.remote.ticket_id
 
 
 @dataclass(frozen=True)

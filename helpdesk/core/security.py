@@ -116,6 +116,11 @@ def _ts(moment: datetime) -> float:
     return moment.timestamp()
 
 
+def plausible_token(token: str | None) -> bool:
+    """Worth a database lookup: present and no longer than any token this app makes."""
+    return bool(token) and len(token) <= 100  # type: ignore[arg-type]
+
+
 def token_digest(token: str) -> str:
     """What is stored of a random one-use or long-lived secret (set-up link, display, bridge).
     At 256 bits of entropy a fast hash suffices: there is nothing to guess offline."""

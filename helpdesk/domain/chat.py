@@ -2,7 +2,7 @@
 
 A message is committed before it is published, so nobody is told of a message that could still
 be lost. Internal notes never reach an employee: every read path below filters them out, and the
-published event is flagged so that subscribers drop it for employees.
+published event is flagged, and live routing drops it for employees (domain/policy.py).
 """
 
 import io
@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 from helpdesk.core import db, events
 from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, InvalidInput, NotFound, PermissionDenied, RateLimited
-from helpdesk.core.events import AttachmentInfo, MessagePosted
+from helpdesk.core.events import MessagePosted
+from helpdesk.core.views import ChatFile, ChatMessage
 from helpdesk.domain import policy, tickets
 from helpdesk.domain.policy import load_actor
 from models import Attachment, Message, MessageRead, Role, Ticket, User
@@ -122,7 +123,7 @@ def _store(upload: Upload, content_type: str) -> tuple[str, bool]:
     return stored, thumbnail
 
 
-def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload: Upload | None = None) -> MessagePosted:
+def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload: Upload | None = None) -> ChatMessage:
     """Save a message (and its file), then tell every open view of the ticket."""
     body = validate_body(body, upload is not None)
     content_type = sniff(upload) if upload is not None else None
@@ -138,7 +139,7 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
         message = Message(ticket_id=ticket_id, author_id=actor.id, body=body, internal=internal, created_at=now)
         session.add(message)
         session.flush()
-        infos: tuple[AttachmentInfo, ...] = ()
+        files: tuple[ChatFile, ...] = ()
         if stored is not None and upload is not None and content_type:
             attachment = Attachment(
                 message_id=message.id,
@@ -151,9 +152,9 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
             )
             session.add(attachment)
             session.flush()
-            infos = (_info(attachment),)
-        posted = _event(message, ticket, actor, infos)
-        db.publish(session, posted)
+            files = (_file(attachment),)
+        posted = _message(message, actor, files)
+        db.publish(session, MessagePosted(posted, ticket.requester_id, ticket.assignee_id))
         # Writing a message means having read everything before it: the other side learns that too.
         if _mark_read(session, actor.id, ticket_id, message.id):
             db.publish(session, _seen(actor, ticket_id, message.id))
@@ -163,32 +164,22 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
     return posted
 
 
-def _info(attachment: Attachment) -> AttachmentInfo:
-    return AttachmentInfo(
+def _file(attachment: Attachment) -> ChatFile:
+    return ChatFile(
         attachment.id, attachment.filename, attachment.content_type, attachment.size, attachment.has_thumbnail
     )
 
 
-def _event(message: Message, ticket: Ticket, author: User, files: tuple[AttachmentInfo, ...]) -> MessagePosted:
-    return MessagePosted(
-        id=message.id,
-        ticket_id=ticket.id,
-        requester_id=ticket.requester_id,
-        assignee_id=ticket.assignee_id,
-        author_id=author.id,
-        author_name=author.name,
-        body=message.body,
-        internal=message.internal,
-        created_at=message.created_at,
-        attachments=files,
-    )
+def _message(message: Message, author: User, files: tuple[ChatFile, ...]) -> ChatMessage:
+    m = message
+    return ChatMessage(m.id, m.ticket_id, author.id, author.name, m.body, m.internal, m.created_at, files)
 
 
-def history(actor: User, ticket_id: int, after_id: int = 0, limit: int = HISTORY_LIMIT) -> list[MessagePosted]:
+def history(actor: User, ticket_id: int, after_id: int = 0, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
     """Messages the actor may see, oldest first (the newest `limit` when `after_id` is 0)."""
     with db.read_session() as session:
         actor = load_actor(session, actor)
-        ticket = policy.visible_ticket(session, actor, ticket_id)
+        policy.visible_ticket(session, actor, ticket_id)
         query = (
             select(Message, User)
             .join(User, User.id == Message.author_id)
@@ -198,11 +189,11 @@ def history(actor: User, ticket_id: int, after_id: int = 0, limit: int = HISTORY
             query = query.where(Message.internal.is_(False))
         rows = list(session.exec(query.order_by(Message.id.desc()).limit(limit)))[::-1]
         ids = [m.id for m, _ in rows]
-        files: dict[int, list[AttachmentInfo]] = {}
+        files: dict[int, list[ChatFile]] = {}
         if ids:
             for a in session.exec(select(Attachment).where(Attachment.message_id.in_(ids)).order_by(Attachment.id)):
-                files.setdefault(a.message_id, []).append(_info(a))
-        return [_event(m, ticket, u, tuple(files.get(m.id, ()))) for m, u in rows]
+                files.setdefault(a.message_id, []).append(_file(a))
+        return [_message(m, u, tuple(files.get(m.id, ()))) for m, u in rows]
 
 
 def _mark_read(session: Session, user_id: int, ticket_id: int, message_id: int) -> bool:
@@ -331,11 +322,12 @@ def unread_counts(actor: User, ticket_ids: list[int]) -> dict[int, int]:
         return dict(session.exec(query).all())
 
 
-def concerns(user: User, message: MessagePosted) -> bool:
+def concerns(user: User, posted: MessagePosted) -> bool:
     """A message by someone else on one of the user's tickets (see `my_ticket_ids`): worth a toast."""
-    if message.author_id == user.id or not policy.may_see_message(user, message.requester_id, message.internal):
+    message = posted.message
+    if message.author_id == user.id or not policy.may_see_message(user, posted.requester_id, message.internal):
         return False
-    return message.assignee_id == user.id if user.is_technician else message.requester_id == user.id
+    return posted.assignee_id == user.id if user.is_technician else posted.requester_id == user.id
 
 
 def my_ticket_ids(actor: User) -> list[int]:

@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from helpdesk.core import db, events
 from helpdesk.core.config import get_settings
-from helpdesk.core.errors import N_, InvalidInput, NotFound
-from helpdesk.core.security import token_digest
+from helpdesk.core.errors import N_, InvalidInput, found
+from helpdesk.core.security import plausible_token, token_digest
 from helpdesk.domain.users import LANGUAGES, require_admin
 from models import Assignee, Display, Priority, Requester, Role, Status, Ticket, User
 from models.clock import utcnow
@@ -48,10 +48,7 @@ def _validate(name: str, language: str) -> str:
 
 
 def _get(session: Session, display_id: int) -> Display:
-    display = session.get(Display, display_id)
-    if display is None:
-        raise NotFound(N_("This display does not exist."))
-    return display
+    return found(session.get(Display, display_id), N_("This display does not exist."))
 
 
 def list_displays(actor: User) -> list[Display]:
@@ -100,7 +97,7 @@ def update_display(actor: User, display_id: int, name: str, language: str, priva
         display = _get(session, display_id)
         display.name, display.language, display.privacy = name, language, privacy
         session.add(display)
-    events.publish(events.DisplayChanged(display_id=display_id, revoked=display.revoked_at is not None))
+        db.publish(session, events.DisplayChanged(display_id=display_id, revoked=display.revoked_at is not None))
     return display
 
 
@@ -113,19 +110,18 @@ def revoke_display(actor: User, display_id: int) -> Display:
             display.revoked_at = utcnow()
         display.secret_hash = display.pairing_hash = display.pairing_expires_at = None
         session.add(display)
-    events.publish(events.DisplayChanged(display_id=display_id, revoked=True))
+        db.publish(session, events.DisplayChanged(display_id=display_id, revoked=True))
     return display
 
 
 def pair(code: str) -> str | None:
     """Trades a valid pairing code for the display's cookie value; the code works once."""
-    if not code or len(code) > 100:
+    if not plausible_token(code):
         return None
-    secret = secrets.token_urlsafe(32)
-    now = utcnow()
+    secret, now = secrets.token_urlsafe(32), utcnow()
     with db.write_session() as session:
         # One conditional UPDATE: two screens racing for the same link cannot both win.
-        display_id = session.exec(
+        paired = session.exec(
             update(Display)
             .where(
                 Display.pairing_hash == token_digest(code),
@@ -135,17 +131,17 @@ def pair(code: str) -> str | None:
             .values(secret_hash=token_digest(secret), pairing_hash=None, pairing_expires_at=None, paired_at=now)
             .returning(Display.id)
         ).first()
-    if display_id is None:
-        return None
-    # A re-paired display's previous screen stops working: tell it at once.
-    events.publish(events.DisplayChanged(display_id=display_id[0], revoked=False))
-    return f"{display_id[0]}.{secret}"
+        if paired is None:
+            return None
+        # A re-paired display's previous screen stops working: tell it at once.
+        db.publish(session, events.DisplayChanged(display_id=paired[0], revoked=False))
+    return f"{paired[0]}.{secret}"
 
 
 def verify_cookie(value: str | None) -> Display | None:
     """The active display this cookie belongs to, or None; marks it as seen."""
     display_id, _, secret = (value or "").partition(".")
-    if not display_id.isdigit() or not secret or len(secret) > 100:
+    if not display_id.isdigit() or not plausible_token(secret):
         return None
     with db.write_session() as session:
         display = session.get(Display, int(display_id))

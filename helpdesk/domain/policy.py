@@ -49,13 +49,13 @@ def may_receive(user: User, event: events.Event) -> bool:
     new subscriber cannot receive what its user may not see (an internal note above all)."""
     match event:
         case events.MessagePosted():
-            return may_see_message(user, event.requester_id, event.internal)
+            return may_see_message(user, event.requester_id, event.message.internal)
         case events.Typing():
             return user.is_technician or not event.internal
         case events.TicketChanged():
             return user.is_technician or event.requester_id == user.id
         case events.RemoteChanged():
-            return user.id in (event.employee_id, event.technician_id)
+            return user.id in (event.remote.employee_id, event.remote.technician_id)
         case events.SessionsRevoked():
             return event.user_id == user.id
         case events.DisplayChanged():

@@ -20,7 +20,8 @@ from sqlmodel.sql.expression import Select
 from helpdesk.core import db, events
 from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied
-from helpdesk.core.security import token_digest
+from helpdesk.core.security import plausible_token, token_digest
+from helpdesk.core.views import RemoteView
 from helpdesk.domain import policy, timeline
 from helpdesk.domain.netpolicy import Policy
 from helpdesk.domain.policy import load_actor
@@ -84,23 +85,22 @@ def _record(session: Session, remote: RemoteAssistance, actor_id: int | None, de
     timeline.record_remote(session, remote.ticket_id, actor_id, detail)
 
 
-def _event(session: Session, remote: RemoteAssistance) -> events.RemoteChanged:
-    """The session as pages show it. Made inside the transaction, published after the commit.
-    (`session.get` answers from the session's identity map once the ticket and user are loaded.)"""
+def _view(session: Session, remote: RemoteAssistance) -> RemoteView:
+    """The session as pages show it. (`session.get` answers from the session's identity map
+    once the ticket and user are loaded.)"""
     technician = session.get(User, remote.technician_id)
     ticket = session.get(Ticket, remote.ticket_id)
-    return events.RemoteChanged(
-        remote_id=remote.id,
-        ticket_id=remote.ticket_id,
-        employee_id=remote.employee_id,
-        technician_id=remote.technician_id,
-        status=remote.status,
-        mode=remote.mode,
-        technician_name=technician.name if technician else "?",
-        ticket_title=ticket.title if ticket else "?",
-        address=f"{remote.host}:{remote.port}",
-        end_reason=remote.end_reason,
+    address = f"{remote.host}:{remote.port}"
+    title, name = ticket.title if ticket else "?", technician.name if technician else "?"
+    r = remote
+    return RemoteView(
+        r.id, r.ticket_id, r.employee_id, r.technician_id, r.status, r.mode, name, title, address, r.end_reason
     )
+
+
+def _publish(session: Session, remote: RemoteAssistance) -> None:
+    """Both people's pages learn of this step once the transaction commits."""
+    db.publish(session, events.RemoteChanged(_view(session, remote)))
 
 
 def _get(session: Session, actor: User, remote_id: int) -> RemoteAssistance:
@@ -152,7 +152,7 @@ def request(
         session.add(remote)
         session.flush()
         _record(session, remote, actor.id, RemoteDetail(RemoteStep.requested, mode))
-        db.publish(session, _event(session, remote))
+        _publish(session, remote)
     return remote
 
 
@@ -173,7 +173,7 @@ def answer(actor: User, remote_id: int, accept: bool) -> RemoteAssistance:
             remote.ended_at = now
         session.add(remote)
         _record(session, remote, actor.id, RemoteDetail(RemoteStep(remote.status.value), remote.mode))
-        db.publish(session, _event(session, remote))
+        _publish(session, remote)
     return remote
 
 
@@ -189,7 +189,7 @@ def _end(session: Session, remote: RemoteAssistance, actor_id: int | None, reaso
     else:
         seconds = int((now - began).total_seconds()) if remote.answered_at else 0
         _record(session, remote, actor_id, RemoteDetail(RemoteStep.ended, reason=reason, seconds=seconds))
-    db.publish(session, _event(session, remote))
+    _publish(session, remote)
 
 
 def end(actor: User, remote_id: int) -> RemoteAssistance:
@@ -273,9 +273,8 @@ def _still_assigned(session: Session, remote: RemoteAssistance) -> bool:
     )
 
 
-def live_for(actor: User) -> list[events.RemoteChanged]:
-    """The actor's pending or running sessions, either side, as the events that announced them
-    (what a page shows when it opens)."""
+def live_for(actor: User) -> list[RemoteView]:
+    """The actor's pending or running sessions, either side (what a page shows when it opens)."""
     with db.read_session() as session:
         actor = load_actor(session, actor)
         found = session.exec(
@@ -286,7 +285,7 @@ def live_for(actor: User) -> list[events.RemoteChanged]:
             )
             .order_by(RemoteAssistance.id)
         ).all()
-        return [_event(session, remote) for remote in found]
+        return [_view(session, remote) for remote in found]
 
 
 def target_for(actor: User, ticket_id: int) -> tuple[str | None, int]:
@@ -335,7 +334,7 @@ def issue_token(actor: User, remote_id: int) -> BridgeTicket:
 
 def redeem_token(token: str) -> Grant | None:
     """Burns the token (one use), then says where it leads, if the session is still on."""
-    if not token or len(token) > 100:
+    if not plausible_token(token):
         return None
     now = utcnow()
     with db.write_session() as session:
@@ -428,4 +427,4 @@ def bridge_refusals_after(event_id: int) -> list[events.RemoteChanged]:
         )
         ended = RemoteAssistance.id.in_(latest), RemoteAssistance.end_reason.in_(BRIDGE_REASONS)
         refused = session.exec(select(RemoteAssistance).where(*ended)).all()
-        return [_event(session, remote) for remote in refused]
+        return [events.RemoteChanged(_view(session, remote)) for remote in refused]

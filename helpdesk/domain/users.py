@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from helpdesk.core import db, events
-from helpdesk.core.errors import N_, Conflict, InvalidInput, NotFound, PermissionDenied
+from helpdesk.core.errors import N_, Conflict, InvalidInput, PermissionDenied, found
 from helpdesk.core.security import PASSWORD_MAX, PASSWORD_MIN, hash_password, verify_password
 from helpdesk.domain import policy, remote
 from helpdesk.domain.policy import load_actor
@@ -53,10 +53,7 @@ def require_admin(session: Session, actor: User, refusal: str = N_("Only adminis
 
 
 def _get(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(N_("This user does not exist."))
-    return user
+    return found(session.get(User, user_id), N_("This user does not exist."))
 
 
 def get_by_email(email: str) -> User | None:

@@ -109,9 +109,9 @@ def _forward(event: events.Event) -> None:
         case events.SessionsRevoked():
             by_user.dispatch(event.user_id, event)
         case events.RemoteChanged():
-            by_user.dispatch(event.employee_id, event)
-            if event.technician_id != event.employee_id:
-                by_user.dispatch(event.technician_id, event)
+            by_user.dispatch(event.remote.employee_id, event)
+            if event.remote.technician_id != event.remote.employee_id:
+                by_user.dispatch(event.remote.technician_id, event)
             by_ticket.dispatch(event.ticket_id, event)
     by_kind.dispatch(type(event), event)
 

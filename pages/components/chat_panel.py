@@ -16,6 +16,7 @@ from nicegui import ui
 
 from helpdesk.core.config import get_settings
 from helpdesk.core.events import MessagePosted, MessagesSeen, PresenceChanged, Typing
+from helpdesk.core.views import ChatMessage
 from helpdesk.domain import chat, presence
 from pages.app import live
 from pages.app.i18n import _, when
@@ -52,9 +53,9 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def _files(message: MessagePosted) -> str:
+def _files(message: ChatMessage) -> str:
     parts = []
-    for file in message.attachments:
+    for file in message.files:
         url = f"/attachments/{file.id}"
         if file.has_thumbnail:
             inner = f'<img src="{url}/thumb" alt="{escape(file.filename)}" class="w-48 rounded" loading="lazy">'
@@ -72,7 +73,7 @@ class ChatPanel:
         self.requester_id = requester_id
         self.is_technician = page.user.is_technician
         self.shown: dict[int, ui.html] = {}
-        self.messages: dict[int, MessagePosted] = {}
+        self.messages: dict[int, ChatMessage] = {}
         self.receipts: set[int] = set()  # my public messages: the ones that can show "Seen"
         self.order: list[int] = []
         self.seen_up_to = 0
@@ -115,7 +116,7 @@ class ChatPanel:
 
     # --- showing messages ---------------------------------------------------------------------
 
-    def show(self, message: MessagePosted) -> None:
+    def show(self, message: ChatMessage) -> None:
         # History comes filtered by its query, live messages by live routing (policy.may_receive).
         if message.id in self.shown:
             return
@@ -132,12 +133,12 @@ class ChatPanel:
         if position != len(self.order) - 1:
             bubble.move(self.log, target_index=position)
 
-    def _stamp(self, message: MessagePosted, mine: bool) -> str:
+    def _stamp(self, message: ChatMessage, mine: bool) -> str:
         stamp, seen = when(message.created_at), _("Seen")
         receipt = mine and not message.internal and message.id <= self.seen_up_to  # notes are never "seen"
         return f"{stamp} · {seen}" if receipt else stamp
 
-    def _bubble(self, message: MessagePosted, mine: bool) -> str:
+    def _bubble(self, message: ChatMessage, mine: bool) -> str:
         """Quasar's chat-message markup, so it looks like ui.chat_message at a fraction of the cost."""
         side = "sent" if mine else "received"
         note = _("internal note")
@@ -154,7 +155,7 @@ class ChatPanel:
             "</div></div></div></div></div>"
         )
 
-    def show_all(self, messages: list[MessagePosted], seen_up_to: int) -> None:
+    def show_all(self, messages: list[ChatMessage], seen_up_to: int) -> None:
         self.seen_up_to = seen_up_to
         for message in messages:
             self.show(message)
@@ -173,7 +174,7 @@ class ChatPanel:
     def _on_event(self, event: object) -> None:
         match event:
             case MessagePosted():
-                self._on_message(event)
+                self._on_message(event.message)
             case MessagesSeen():
                 self._on_seen(event)
             case Typing():
@@ -181,7 +182,7 @@ class ChatPanel:
             case PresenceChanged():
                 self.show_presence(event.viewers)
 
-    def _on_message(self, message: MessagePosted) -> None:
+    def _on_message(self, message: ChatMessage) -> None:
         self.show(message)
         if message.author_id != self.page.user.id:
             self.typing.set_text("")

@@ -32,13 +32,14 @@ class MessageNotifier:
             with self.client:
                 self._show()
 
-    def _on_message(self, message: object) -> None:
+    def _on_message(self, event: object) -> None:
         if (
-            not isinstance(message, MessagePosted)
-            or message.ticket_id == self.ticket_id
-            or not chat.concerns(self.page.user, message)
+            not isinstance(event, MessagePosted)
+            or event.ticket_id == self.ticket_id
+            or not chat.concerns(self.page.user, event)
         ):
             return
+        message = event.message
         self.unread += 1
         self._show()
         ui.notify(

@@ -6,6 +6,7 @@ It is part of the frame, so the employee sees the request on whatever page they 
 from nicegui import ui
 
 from helpdesk.core.events import RemoteChanged
+from helpdesk.core.views import RemoteView
 from helpdesk.domain import remote
 from models import RemoteMode, RemoteStatus
 from pages.app import live
@@ -29,11 +30,15 @@ class EmployeeConsent:
             current = await self.page.call(remote.live_for) or []
         if self.shown is not None:
             return  # a live event came meanwhile: it is newer than this snapshot
-        for event in current:
-            self.on_event(event)
+        for view in current:
+            self.show(view)
 
     def on_event(self, event: object) -> None:
-        if not isinstance(event, RemoteChanged) or event.employee_id != self.page.user.id:
+        if isinstance(event, RemoteChanged):
+            self.show(event.remote)
+
+    def show(self, event: RemoteView) -> None:
+        if event.employee_id != self.page.user.id:
             return
         # The page's first load and a live event may tell the same thing: show it once.
         if self.shown == (event.remote_id, event.status):
@@ -57,7 +62,7 @@ class EmployeeConsent:
             self.banner.delete()
             self.banner = None
 
-    def _prompt(self, event: RemoteChanged) -> None:
+    def _prompt(self, event: RemoteView) -> None:
         if event.mode == RemoteMode.control:
             question = _(
                 "{name} asks to control your computer (screen, keyboard and mouse) for ticket #{id} “{title}”.",
@@ -80,7 +85,7 @@ class EmployeeConsent:
                 ui.button(_("Accept"), on_click=lambda: self._answer(event.remote_id, True)).mark("remote-accept")
         self.dialog.open()
 
-    def _banner(self, event: RemoteChanged) -> None:
+    def _banner(self, event: RemoteView) -> None:
         if event.mode == RemoteMode.control:
             text = _("{name} is controlling your screen", name=event.technician_name)
         else:

@@ -4,12 +4,14 @@ then the session's state and the viewer (pages/screens/remote_viewer.py) in an i
 from nicegui import background_tasks, ui
 
 from helpdesk.core.events import RemoteChanged
+from helpdesk.core.views import RemoteView
 from helpdesk.domain import remote
 from helpdesk.domain.tickets import TicketView
 from models import BRIDGE_REASONS, EndReason, RemoteMode, RemoteStatus, Status
 from pages.app import live
 from pages.app.i18n import _
 from pages.app.tab import FAILED, Tab
+from pages.components.dialogs import dialog_actions
 
 
 def mode_text(mode: RemoteMode) -> str:
@@ -51,7 +53,7 @@ class TechnicianRemote:
         self.actions = actions
         self.area: ui.column | None = None
         self.button: ui.button | None = None
-        self.live: RemoteChanged | None = None
+        self.live: RemoteView | None = None
         self.heard = False
         self.view: TicketView | None = None
         live.on_ticket(page, ticket_id, actions, self.on_event)
@@ -63,9 +65,9 @@ class TechnicianRemote:
             current = await self.page.call(remote.live_for) or []
         if self.heard:
             return  # a live event came meanwhile: it is newer than this snapshot
-        for event in current:
-            if event.ticket_id == self.ticket_id:
-                self.on_event(event)
+        for view in current:
+            if view.ticket_id == self.ticket_id:
+                self.show_session(view)
 
     def show(self, view: TicketView) -> None:
         self.view = view
@@ -95,7 +97,11 @@ class TechnicianRemote:
         return self.area
 
     def on_event(self, event: object) -> None:
-        if not isinstance(event, RemoteChanged) or event.technician_id != self.page.user.id:
+        if isinstance(event, RemoteChanged):
+            self.show_session(event.remote)
+
+    def show_session(self, event: RemoteView) -> None:
+        if event.technician_id != self.page.user.id:
             return
         if self.live is not None and (self.live.remote_id, self.live.status) == (event.remote_id, event.status):
             return  # already shown (the page's first load and a live event can both bring it)
@@ -125,7 +131,7 @@ class TechnicianRemote:
     def _requester(self) -> str:
         return self.view.requester_name if self.view else "?"
 
-    def _status_card(self, text: str, event: RemoteChanged, stop: str) -> None:
+    def _status_card(self, text: str, event: RemoteView, stop: str) -> None:
         with ui.row().classes("w-full items-center justify-between"):
             ui.label(text).classes("font-bold").mark("remote-status")
             ui.button(stop, icon="stop", on_click=lambda: self.page.call(remote.end, event.remote_id)).props(
@@ -167,7 +173,5 @@ class TechnicianRemote:
                 if result is not FAILED:
                     dialog.close()
 
-            with ui.row().classes("w-full justify-end"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
-                ui.button(_("Send request"), on_click=send).mark("remote-send")
+            dialog_actions(dialog, _("Send request"), send, "remote-send")
         dialog.open()

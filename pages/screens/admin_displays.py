@@ -12,6 +12,7 @@ from pages.app import live
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
+from pages.components.dialogs import dialog_actions
 from pages.screens.admin import action_table, admin_page, column
 
 _ACTIONS_SLOT = """
@@ -134,9 +135,7 @@ class DisplaysScreen:
                     self.show_link(*result)
                 await self.refresh()
 
-            with ui.row().classes("w-full justify-end"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
-                ui.button(_("Save") if row else _("Create"), on_click=save).mark("display-save")
+            dialog_actions(dialog, _("Save") if row else _("Create"), save, "display-save")
         dialog.open()
 
     def revoke_dialog(self, row: dict) -> None:
@@ -153,9 +152,7 @@ class DisplaysScreen:
                 ui.notify(_("Display revoked."))
                 await self.refresh()
 
-            with ui.row().classes("w-full justify-end"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
-                ui.button(_("Revoke"), on_click=revoke).props("color=negative").mark("revoke-confirm")
+            dialog_actions(dialog, _("Revoke"), revoke, "revoke-confirm", props="color=negative")
         dialog.open()
 
 

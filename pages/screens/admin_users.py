@@ -9,6 +9,7 @@ from models import Role
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
+from pages.components.dialogs import dialog_actions, password_input
 from pages.screens.admin import action_table, admin_page, column
 
 _ACTIONS_SLOT = """
@@ -74,12 +75,7 @@ class UsersScreen:
             ui.label(_("New user")).classes("text-lg font-bold")
             name = ui.input(_("Name")).props("maxlength=100").classes("w-full").mark("new-name")
             email = ui.input(_("Email")).props("type=email maxlength=254").classes("w-full").mark("new-email")
-            password = (
-                ui.input(_("Password (8 characters or more)"), password=True, password_toggle_button=True)
-                .props("maxlength=1024")
-                .classes("w-full")
-                .mark("new-password")
-            )
+            password = password_input(_("Password (8 characters or more)"), "new-password", "new-password", toggle=True)
             role = (
                 ui.select({r.value: _role_label(r, False) for r in Role}, value=Role.employee.value, label=_("Role"))
                 .classes("w-full")
@@ -102,9 +98,7 @@ class UsersScreen:
                 dialog.close()
                 await self.refresh()
 
-            with ui.row().classes("w-full justify-end"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
-                ui.button(_("Create"), on_click=save).mark("new-save")
+            dialog_actions(dialog, _("Create"), save, "new-save")
         dialog.open()
 
     def role_dialog(self, row: dict) -> None:
@@ -125,9 +119,7 @@ class UsersScreen:
                 dialog.close()
                 await self.refresh()
 
-            with ui.row().classes("w-full justify-end"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
-                ui.button(_("Save"), on_click=save).mark("role-save")
+            dialog_actions(dialog, _("Save"), save, "role-save")
         dialog.open()
 
     async def reset(self, row: dict) -> None:

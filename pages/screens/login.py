@@ -19,6 +19,7 @@ from helpdesk.domain import auth, setup
 from pages.app.i18n import _, error_text
 from pages.app.tab import browser_id, open_tab
 from pages.app.theme import frame
+from pages.components.dialogs import password_input
 
 
 def _client_address(request: Request) -> str:
@@ -77,12 +78,7 @@ async def login_page(request: Request) -> RedirectResponse | None:
             .classes("w-full")
             .mark("email")
         )
-        password = (
-            ui.input(_("Password"), password=True)
-            .props("autocomplete=current-password maxlength=1024")
-            .classes("w-full")
-            .mark("password")
-        )
+        password = password_input(_("Password"), "password")
 
         async def submit() -> None:
             if not email.value or not password.value:
@@ -121,12 +117,7 @@ async def setup_page(request: Request, token: str = "") -> RedirectResponse | No
         ui.label(_("This account is a technician with administrator rights.")).classes("text-grey-7")
         name = ui.input(_("Name")).props("maxlength=100").classes("w-full").mark("name")
         email = ui.input(_("Email")).props("type=email maxlength=254").classes("w-full").mark("email")
-        password = (
-            ui.input(_("Password (8 characters or more)"), password=True)
-            .props("maxlength=1024")
-            .classes("w-full")
-            .mark("password")
-        )
+        password = password_input(_("Password (8 characters or more)"), "password", "new-password")
 
         async def create() -> None:
             try:

@@ -9,6 +9,7 @@ from helpdesk.domain import auth, remote, users
 from pages.app.i18n import _
 from pages.app.tab import FAILED, open_tab
 from pages.app.theme import MUTED, frame
+from pages.components.dialogs import password_input
 
 BROWSER = "browser"
 
@@ -44,18 +45,8 @@ async def profile_page(request: Request) -> RedirectResponse | None:
                 ui.label(_("Technicians set it when they offer remote assistance.")).classes(MUTED)
         with ui.card().classes("w-full max-w-xl gap-2"):
             ui.label(_("Change password")).classes("text-lg font-bold")
-            current = (
-                ui.input(_("Current password"), password=True)
-                .props("autocomplete=current-password maxlength=1024")
-                .classes("w-full")
-                .mark("current-password")
-            )
-            new = (
-                ui.input(_("New password (8 characters or more)"), password=True)
-                .props("autocomplete=new-password maxlength=1024")
-                .classes("w-full")
-                .mark("new-password")
-            )
+            current = password_input(_("Current password"), "current-password")
+            new = password_input(_("New password (8 characters or more)"), "new-password", "new-password")
             ui.label(_("Your other sessions will be signed out.")).classes(MUTED)
 
             async def change() -> None:

@@ -30,6 +30,7 @@ from pages.app.theme import (
     status_label,
 )
 from pages.components.chat_panel import ChatPanel
+from pages.components.dialogs import dialog_actions
 from pages.components.remote_panel import TechnicianRemote, end_reason_text
 
 UNASSIGNED = 0  # the assignee select's value for "nobody"
@@ -157,12 +158,7 @@ class TicketScreen:
                 .classes("grow")
                 .mark("resolve")
             )
-        self.reopen = (
-            ui.button(_("Reopen"), icon="replay", on_click=lambda: self._status(Status.open))
-            .props("outline")
-            .classes("w-full")
-            .mark("reopen")
-        )
+        self._reopen_button()
         self.priority_select = (
             ui.select({p.value: priority_label(p) for p in Priority}, label=_("Priority"), on_change=self._priority)
             .classes("w-full")
@@ -178,13 +174,16 @@ class TicketScreen:
             ui.select(options, label=_("Assignee"), on_change=self._assign).classes("w-full").mark("assignee-select")
         )
 
-    def _requester_actions(self) -> None:
+    def _reopen_button(self) -> None:
         self.reopen = (
             ui.button(_("Reopen"), icon="replay", on_click=lambda: self._status(Status.open))
             .props("outline")
             .classes("w-full")
             .mark("reopen")
         )
+
+    def _requester_actions(self) -> None:
+        self._reopen_button()
         self.edit = (
             ui.button(_("Edit"), icon="edit", on_click=self._edit).props("outline").classes("w-full").mark("edit")
         )
@@ -312,9 +311,7 @@ class TicketScreen:
                 ):
                     dialog.close()
 
-            with ui.row().classes("w-full justify-end"):
-                ui.button(_("Cancel"), on_click=dialog.close).props("flat")
-                ui.button(_("Save"), on_click=save).mark("edit-save")
+            dialog_actions(dialog, _("Save"), save, "edit-save")
         dialog.open()
 
 

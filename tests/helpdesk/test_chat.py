@@ -29,7 +29,7 @@ def test_messages_are_saved_then_published_in_order(people: People, ticket_id: i
     second = chat.post(people.technician, ticket_id, "On it.")
     assert first.body == "Hello?" and second.id > first.id
     posted = [e for e in seen if isinstance(e, events.MessagePosted)]
-    assert [e.id for e in posted] == [first.id, second.id]
+    assert [e.message for e in posted] == [first, second]
     # Replying means having read what came before: the other side is told.
     assert events.MessagesSeen(ticket_id, people.technician.id, "Tom Technician", True, second.id) in seen
     assert [m.body for m in chat.history(people.employee_a, ticket_id)] == ["Hello?", "On it."]
@@ -111,7 +111,7 @@ def test_unread_total_counts_my_tickets_only(people: People, ticket_id: int) -> 
 
 def test_image_attachment_is_stored_with_a_server_name_and_a_thumbnail(people: People, ticket_id: int) -> None:
     posted = chat.post(people.employee_a, ticket_id, "", upload=chat.Upload("../../etc/screen shot.png", png()))
-    [info] = posted.attachments
+    [info] = posted.files
     assert info.content_type == "image/png" and info.has_thumbnail and info.filename == "screen shot.png"
     file = chat.open_attachment(people.technician, info.id)
     assert file.path.parent == chat.attachments_dir() and "screen" not in file.path.name
@@ -127,7 +127,7 @@ def test_files_in_internal_notes_are_for_technicians_only(people: People, ticket
     note = chat.post(
         people.technician, ticket_id, "log", internal=True, upload=chat.Upload("app.log", b"error at 10:42\n")
     )
-    [info] = note.attachments
+    [info] = note.files
     assert info.content_type == "text/plain"
     assert chat.open_attachment(people.technician_2, info.id).path.exists()
     with pytest.raises(NotFound):
@@ -161,7 +161,7 @@ def test_attachment_size_limit(people: People, ticket_id: int, monkeypatch: pyte
 
 def test_pdf_attachment(people: People, ticket_id: int) -> None:
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    [info] = chat.post(people.employee_a, ticket_id, "invoice", upload=chat.Upload("invoice.pdf", pdf)).attachments
+    [info] = chat.post(people.employee_a, ticket_id, "invoice", upload=chat.Upload("invoice.pdf", pdf)).files
     assert info.content_type == "application/pdf" and not info.has_thumbnail
 
 
@@ -191,8 +191,11 @@ def test_a_deactivated_users_queued_marker_is_dropped(people: People, ticket_id:
 
 def test_who_may_see_and_who_is_concerned_by_a_live_message(people: People, ticket_id: int) -> None:
     tickets.take(people.technician, ticket_id)
-    public = chat.post(people.technician_2, ticket_id, "public")
-    note = chat.post(people.technician_2, ticket_id, "note", internal=True)
+    heard: list[events.Event] = []
+    events.subscribe(heard.append)
+    chat.post(people.technician_2, ticket_id, "public")
+    chat.post(people.technician_2, ticket_id, "note", internal=True)
+    public, note = (e for e in heard if isinstance(e, events.MessagePosted))
     assert policy.may_receive(people.employee_a, public) and not policy.may_receive(people.employee_a, note)
     assert not policy.may_receive(people.employee_b, public)
     assert policy.may_receive(people.technician, note)

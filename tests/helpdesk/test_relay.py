@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk.core import events
+from helpdesk.core.views import ChatFile, ChatMessage, RemoteView
 from helpdesk.runtime import relay
 from models import RemoteMode, RemoteStatus
 
@@ -18,22 +19,24 @@ SAMPLES: list[events.Event] = [
     events.TicketChanged(1, 2, None, previous_assignee_id=3, created=True),
     events.SessionsRevoked(4),
     events.MessagePosted(
-        5,
-        1,
+        ChatMessage(
+            5,
+            1,
+            2,
+            "Zoë",
+            "Bonjour <b>",
+            False,
+            datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+            (ChatFile(6, "écran.png", "image/png", 1234, True),),
+        ),
         2,
         3,
-        2,
-        "Zoë",
-        "Bonjour <b>",
-        False,
-        datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
-        (events.AttachmentInfo(6, "écran.png", "image/png", 1234, True),),
     ),
     events.MessagesSeen(1, 2, "Zoë", False, 5),
     events.Typing(1, 3, "Tech", True),
     events.PresenceChanged(1, ((2, "Zoë", False), (3, "Tech", True))),
     events.DisplayChanged(7, revoked=True),
-    events.RemoteChanged(8, 1, 2, 3, RemoteStatus.accepted, RemoteMode.control, "Tech", "Printer"),
+    events.RemoteChanged(RemoteView(8, 1, 2, 3, RemoteStatus.accepted, RemoteMode.control, "Tech", "Printer")),
 ]
 
 

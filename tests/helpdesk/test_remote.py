@@ -157,9 +157,9 @@ def test_the_employee_answers_and_only_them(people: People) -> None:
     remote.answer(people.employee_a, session.id, True)
     with pytest.raises(Conflict):
         remote.answer(people.employee_a, session.id, False)
-    statuses = [e.status for e in seen if isinstance(e, events.RemoteChanged)]
+    statuses = [e.remote.status for e in seen if isinstance(e, events.RemoteChanged)]
     assert statuses == ["requested", "accepted"]
-    event = next(e for e in seen if isinstance(e, events.RemoteChanged))
+    event = next(e.remote for e in seen if isinstance(e, events.RemoteChanged))
     assert event.technician_name == "Tom Technician" and event.ticket_title == "Outlook crashes"
 
 
@@ -253,7 +253,7 @@ def test_resolving_the_ticket_ends_its_session_in_the_same_transaction(people: P
     finally:
         unsubscribe()
     assert status_of(session.id) == RemoteStatus.ended
-    ended = [e for e in heard if isinstance(e, events.RemoteChanged)]
+    ended = [e.remote for e in heard if isinstance(e, events.RemoteChanged)]
     assert [(e.remote_id, e.status, e.end_reason) for e in ended] == [
         (session.id, RemoteStatus.ended, EndReason.reassigned)
     ]
@@ -323,7 +323,8 @@ def test_a_session_the_bridge_refused_is_announced_with_its_reason(people: Peopl
     since = remote.newest_remote_event_id()
     grant = remote.Grant(session.id, people.technician.id, "10.0.0.7", 5901, False)
     remote.bridge_refused(grant, remote.EndReason.not_vnc)
-    [event] = remote.bridge_refusals_after(since)
+    [refused] = remote.bridge_refusals_after(since)
+    event = refused.remote
     assert (event.remote_id, event.status, event.end_reason) == (session.id, "ended", "not_vnc")
     assert remote.bridge_refusals_after(remote.newest_remote_event_id()) == []
     # A session ended by a person is not the bridge's refusal.

@@ -37,5 +37,6 @@ async def test_a_new_subscriber_never_receives_a_note_its_user_may_not_see(user:
     presence.typing(people.technician, ticket.id, internal=False)
     await eventually(lambda: sum(isinstance(e, events.Typing) for e in heard) == 2)
     messages = [e for e in heard if isinstance(e, events.MessagePosted)]
-    assert [m.body for m in messages] == ["We are on it"] * 3  # by ticket, by user, by kind
-    assert not any(getattr(e, "internal", False) for e in heard)
+    assert [m.message.body for m in messages] == ["We are on it"] * 3  # by ticket, by user, by kind
+    assert not any(e.message.internal for e in messages)
+    assert not any(e.internal for e in heard if isinstance(e, events.Typing))

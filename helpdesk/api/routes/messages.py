@@ -1,5 +1,6 @@
 """A ticket's chat: its messages (internal notes for technicians only) and new ones."""
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import Query
@@ -13,28 +14,14 @@ from helpdesk.api.schemas import (
     MessagePublic,
     UserRef,
 )
-from helpdesk.core.events import MessagePosted
+from helpdesk.core.views import ChatMessage
 from helpdesk.domain import chat
 
 
-def _message(m: MessagePosted) -> MessagePublic:
-    return MessagePublic(
-        id=m.id,
-        author=UserRef(id=m.author_id, name=m.author_name),
-        body=m.body,
-        internal=m.internal,
-        created_at=m.created_at,
-        attachments=[
-            AttachmentPublic(
-                id=a.id,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                url=f"/api/v1/attachments/{a.id}",
-            )
-            for a in m.attachments
-        ],
-    )
+def _message(m: ChatMessage) -> MessagePublic:
+    files = [AttachmentPublic.model_validate({**asdict(f), "url": f"/api/v1/attachments/{f.id}"}) for f in m.files]
+    author = UserRef(id=m.author_id, name=m.author_name)
+    return MessagePublic.model_validate({**asdict(m), "author": author, "attachments": files})
 
 
 @router.get("/tickets/{ticket_id}/messages", tags=["chat"], summary="The ticket's chat, oldest first")

@@ -1,6 +1,7 @@
 """Tickets: the queue, one ticket, its changes and its timeline."""
 
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, TypeVar
 
 from fastapi import Query
 
@@ -18,7 +19,9 @@ from helpdesk.api.schemas import (
 from helpdesk.domain import queue, tickets
 from helpdesk.domain.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
 from helpdesk.domain.tickets import UNSET, Changes
-from models import Category, Priority, Status, Ticket, User
+from models import Category, Priority, Status, User
+
+T = TypeVar("T", bound=TicketSummary)
 
 
 def _ref(user_id: int | None, name: str | None) -> UserRef | None:
@@ -27,24 +30,15 @@ def _ref(user_id: int | None, name: str | None) -> UserRef | None:
 
 def _ticket(actor: User, ticket_id: int) -> TicketPublic:
     view = tickets.get(actor, ticket_id)
-    return _public(view.ticket, view.requester_name, view.assignee_name)
+    return _model(TicketPublic, view.ticket, view.requester_name, view.assignee_name)
 
 
-def _public(t: Ticket, requester_name: str, assignee_name: str | None) -> TicketPublic:
-    return TicketPublic(
-        id=t.id,
-        title=t.title,
-        description=t.description,
-        status=t.status,
-        priority=t.priority,
-        category=t.category,
-        requester=UserRef(id=t.requester_id, name=requester_name),
-        assignee=_ref(t.assignee_id, assignee_name),
-        created_at=t.created_at,
-        updated_at=t.updated_at,
-        first_response_at=t.first_response_at,
-        resolved_at=t.resolved_at,
-    )
+def _model(model: type[T], ticket: object, requester_name: str, assignee_name: str | None) -> T:
+    """A ticket (a row or a queue line) as the API shows it: its own fields, and people as references."""
+    fields = {name: getattr(ticket, name) for name in model.model_fields if hasattr(ticket, name)}
+    fields["requester"] = UserRef(id=ticket.requester_id, name=requester_name)  # type: ignore[attr-defined]
+    fields["assignee"] = _ref(ticket.assignee_id, assignee_name)  # type: ignore[attr-defined]
+    return model.model_validate(fields)
 
 
 @router.get("/tickets", tags=["tickets"], summary="List tickets (employees: their own)")
@@ -76,27 +70,14 @@ def list_tickets(
             assignee=assignee,
         ),
     )
-    items = [
-        TicketSummary(
-            id=r.id,
-            title=r.title,
-            status=r.status,
-            priority=r.priority,
-            category=r.category,
-            requester=UserRef(id=r.requester_id, name=r.requester_name),
-            assignee=_ref(r.assignee_id, r.assignee_name),
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
-        for r in result.items
-    ]
+    items = [_model(TicketSummary, r, r.requester_name, r.assignee_name) for r in result.items]
     return TicketPage(items=items, total=result.total, page=result.page, per_page=result.per_page)
 
 
 @router.post("/tickets", tags=["tickets"], status_code=201)
 def create_ticket(body: TicketCreate, actor: CurrentUser) -> TicketPublic:
     ticket = tickets.create(actor, body.title, body.description, body.priority, body.category)
-    return _public(ticket, actor.name, None)  # a new ticket is the caller's and unassigned: no second read
+    return _model(TicketPublic, ticket, actor.name, None)  # a new ticket is the caller's and unassigned: no second read
 
 
 @router.get("/tickets/{ticket_id}", tags=["tickets"])
@@ -127,13 +108,6 @@ def take_ticket(ticket_id: ItemId, actor: CurrentUser) -> TicketPublic:
 @router.get("/tickets/{ticket_id}/events", tags=["tickets"], summary="The ticket's timeline, oldest first")
 def ticket_events(ticket_id: ItemId, actor: CurrentUser) -> list[TimelineEvent]:
     return [
-        TimelineEvent(
-            id=e.id,
-            kind=e.kind,
-            actor=e.actor_name,
-            from_value=e.from_value,
-            to_value=e.to_value,
-            created_at=e.created_at,
-        )
-        for e in tickets.timeline(actor, ticket_id)
+        TimelineEvent.model_validate({**asdict(entry), "actor": entry.actor_name})
+        for entry in tickets.timeline(actor, ticket_id)
     ]

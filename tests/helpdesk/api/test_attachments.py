@@ -30,7 +30,7 @@ async def test_a_messages_file_is_served_to_those_who_may_see_it(api: Api, peopl
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     # Someone else's ticket, a note's file for an employee, no token: as if it did not exist.
     assert (await api.http.get(file["url"], headers=api.headers("employee_b"))).status_code == 404
-    note_url = f"/api/v1/attachments/{note.attachments[0].id}"
+    note_url = f"/api/v1/attachments/{note.files[0].id}"
     assert (await api.http.get(note_url, headers=api.headers("employee_a"))).status_code == 404
     assert (await api.http.get(note_url, headers=api.headers("technician"))).status_code == 200
     assert (await api.http.get(file["url"])).status_code == 401

@@ -1,0 +1,28 @@
+"""Dialogs every screen uses: a form's closing row, and a question before something destructive."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+
+from pages.app.i18n import _
+
+Handler = Callable[[], Awaitable[Any] | Any]
+
+
+def dialog_actions(dialog: ui.dialog, label: str, on_click: Handler, mark: str, props: str = "") -> ui.button:
+    """A dialog's last row: Cancel, then its action."""
+    with ui.row().classes("w-full justify-end"):
+        ui.button(_("Cancel"), on_click=dialog.close).props("flat")
+        return ui.button(label, on_click=on_click).props(props).mark(mark)
+
+
+def password_input(label: str, mark: str, autocomplete: str = "current-password", toggle: bool = False) -> ui.input:
+    """A password field: never truncated below the server's limit, never suggested by the browser
+    for the wrong account."""
+    return (
+        ui.input(label, password=True, password_toggle_button=toggle)
+        .props(f"autocomplete={autocomplete} maxlength=1024")
+        .classes("w-full")
+        .mark(mark)
+    )
