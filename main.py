@@ -11,12 +11,13 @@ from helpdesk import api
 from helpdesk.core import db, events, httpguard, logsafe, security, storage
 from helpdesk.core.config import get_settings
 from helpdesk.domain import setup
-from helpdesk.runtime import jobs, memory, relay
+from helpdesk.runtime import backup, jobs, memory, relay
 from helpdesk.runtime.supervisor import api_server, bridge
 
 os.umask(0o077)  # the data dir, database, WAL, attachments and backups: the service's user only
 settings = get_settings()
 storage.private_data_dir()
+app_lock = backup.hold_app_lock()  # `helpdesk restore` refuses while any app process holds it
 db.init()
 db.migrate()
 security.signing_key()  # made here if new, before a child process could race to make its own

@@ -169,7 +169,7 @@ def main() -> None:
     from helpdesk.domain.queue import QueueQuery, Sort, View
     from models import Category, Priority, Ticket
 
-    fresh = not (data_dir / "helpdesk.core.db").exists()
+    fresh = not (data_dir / "helpdesk.db").exists()
     db.init()
     db.migrate()
     if fresh:

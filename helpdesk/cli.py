@@ -1,15 +1,15 @@
-"""The `helpdesk` console command: create users, seed demo data, back up the database."""
+"""The `helpdesk` console command: create users, seed demo data, back up and restore."""
 
 import argparse
 import getpass
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
 from helpdesk.core import db
 from helpdesk.core.errors import HelpdeskError
 from helpdesk.domain import tickets, users
+from helpdesk.runtime import backup
 from models import Category, Priority, Role, Status
 
 DEMO_PASSWORD_HINT = "demo-pass-123"
@@ -108,21 +108,19 @@ def seed_demo(args: argparse.Namespace) -> None:
         print(f"  {email:22} {name:14} {role.value}{' (admin)' if admin else ''}")
 
 
-def backup(args: argparse.Namespace) -> None:
-    url = db.engine().url
-    if url.get_backend_name() != "sqlite":
-        raise SystemExit("backup copies the SQLite database; use your database's own tools (pg_dump) otherwise.")
-    target = Path(args.path)
-    if target.exists():
-        raise SystemExit(f"{target} exists already; choose a new file.")
-    # SQLite's online backup API: a consistent copy while the app keeps writing.
-    source = sqlite3.connect(url.database)
-    dest = sqlite3.connect(target)
-    with dest:
-        source.backup(dest)
-    dest.close()
-    source.close()
-    print(f"Backed up to {target}.")
+def backup_command(args: argparse.Namespace) -> None:
+    summary = backup.backup(Path(args.path), with_secret_key=args.with_secret_key)
+    what = ["the database" if summary.database else "no database (PostgreSQL: use pg_dump)"]
+    what.append(f"{summary.attachments} attachment file(s)")
+    what.append("the signing key" if summary.secret_key else "not the signing key (--with-secret-key)")
+    print(f"Backed up to {summary.path}: {', '.join(what)}.")
+
+
+def restore_command(args: argparse.Namespace) -> None:
+    summary = backup.restore(Path(args.path))
+    print(f"Restored into {summary.path}: {'the database, ' if summary.database else ''}"
+          f"{summary.attachments} attachment file(s){', the signing key' if summary.secret_key else ''}. "
+          "The settings in effect at backup time are in settings-from-backup.env there.")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,15 +137,22 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("seed-demo", help="a few demo employees, technicians and tickets")
     p.add_argument("--password", help=f"password of the demo accounts (default {DEMO_PASSWORD_HINT})")
     p.set_defaults(func=seed_demo)
-    p = commands.add_parser("backup", help="a consistent online copy of the SQLite database")
-    p.add_argument("path")
-    p.set_defaults(func=backup)
+    p = commands.add_parser("backup", help="one archive: database, attachments, settings (the app may run)")
+    p.add_argument("path", help="the archive to write (a new file)")
+    p.add_argument("--with-secret-key", action="store_true", help="include the generated signing key")
+    p.set_defaults(func=backup_command, migrate=False)
+    p = commands.add_parser("restore", help="put a backup archive back whole (the app must be stopped)")
+    p.add_argument("path", help="an archive written by `helpdesk backup`")
+    p.set_defaults(func=restore_command, migrate=False)
     args = parser.parse_args(argv)
-    db.init()
-    db.migrate()
+    if getattr(args, "migrate", True):
+        db.init()
+        db.migrate()
     try:
         args.func(args)
     except HelpdeskError as error:
+        raise SystemExit(f"error: {error}") from None
+    except backup.BackupError as error:
         raise SystemExit(f"error: {error}") from None
 
 

@@ -1,6 +1,8 @@
 """SQLModel tables and enums. Imports nothing of helpdesk/ or pages/."""
 
 from models.display import Display
+from models.health import HealthProbe
+from models.idempotency import IdempotencyKey
 from models.message import Attachment, Message, MessageRead
 from models.remote import BRIDGE_REASONS, EndReason, RemoteAssistance, RemoteMode, RemoteStatus, RemoteStep, RemoteToken
 from models.session import RevokedSession
@@ -14,6 +16,8 @@ __all__ = [
     "Category",
     "Display",
     "EndReason",
+    "HealthProbe",
+    "IdempotencyKey",
     "Message",
     "MessageRead",
     "Priority",

@@ -5,13 +5,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
 from helpdesk.api import errors
 from helpdesk.api.routes import router
 from helpdesk.core import httpguard
 from helpdesk.core.errors import HelpdeskError
+from helpdesk.runtime import health
 
 DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 over the helpdesk services."}
 # Swagger UI from npm (package.json), served by the API itself: FastAPI's default page loads it
@@ -19,13 +20,17 @@ DOCS = {"title": "Helpdesk API", "version": "1", "description": "REST API v1 ove
 SWAGGER_UI = Path(__file__).parents[2] / "node_modules" / "swagger-ui-dist"
 
 
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> JSONResponse:
+    """200 when this process can serve and write; 503 (with the reason) when its database refuses writes."""
+    state = health.check()
+    body = {"status": "ok" if state.ok else "degraded", "database": state.database}
+    return JSONResponse(body, status_code=200 if state.ok else 503)
 
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.add_exception_handler(HelpdeskError, errors.handle)
+    app.add_exception_handler(Exception, errors.unexpected)
 
 
 def _docs() -> HTMLResponse:

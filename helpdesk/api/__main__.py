@@ -14,7 +14,7 @@ import uvicorn
 from helpdesk.api import create_app
 from helpdesk.core import db, logsafe
 from helpdesk.core.config import get_settings
-from helpdesk.runtime import relay
+from helpdesk.runtime import backup, relay
 from helpdesk.runtime.supervisor import exit_with_parent
 
 
@@ -38,6 +38,7 @@ def main() -> None:
     logsafe.install()
     lower_priority(settings.api_niceness)
     db.init()
+    app_lock = backup.hold_app_lock()  # noqa: F841 (held until the process ends)
     relay.forward_events()
     exit_with_parent()
     uvicorn.run(

@@ -32,6 +32,7 @@ from helpdesk.core.errors import InvalidInput
 from helpdesk.core.logsafe import EscapeControl
 from helpdesk.domain import remote
 from helpdesk.domain.netpolicy import Policy
+from helpdesk.runtime import backup
 from helpdesk.runtime.supervisor import exit_with_parent
 
 log = logging.getLogger("helpdesk.bridge")
@@ -196,6 +197,7 @@ def main() -> None:
         target_port=9,
         web="",
     )
+    app_lock = backup.hold_app_lock()  # noqa: F841 (a restore waits for the bridge too)
     exit_with_parent()
     server.start_server()
 

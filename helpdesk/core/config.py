@@ -121,7 +121,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.data_dir / 'helpdesk.core.db').resolve()}"
+        return self.database_url or f"sqlite:///{(self.data_dir / 'helpdesk.db').resolve()}"
 
 
 @lru_cache

@@ -1,19 +1,27 @@
 """Engine, sessions, SQLite pragmas and migrations on start."""
 
 import hashlib
+import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from helpdesk.core import events
 from helpdesk.core.config import get_settings
+from helpdesk.core.errors import N_, StorageUnavailable
+
+log = logging.getLogger(__name__)
+CANNOT_SAVE = N_("The server cannot save right now. Nothing was changed; try again in a moment.")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -78,23 +86,64 @@ def read_session() -> Iterator[Session]:
 _sqlite_writer = threading.Lock()
 
 
+last_write_failure = 0.0  # time.monotonic() of the last write the database refused (runtime/health.py)
+
 _QUEUED = "helpdesk.events"  # the key, in a session's `info`, of the events its commit delivers
 
 
 @contextmanager
 def write_session() -> Iterator[Session]:
     """One write transaction: commits on success, rolls back on any exception. The events queued
-    on it with `publish` are delivered after the commit succeeded, never for a rollback."""
+    on it with `publish` are delivered after the commit succeeded, never for a rollback.
+
+    A database that cannot write (a full disk, a read-only file, a lock held too long) raises
+    StorageUnavailable: nothing was saved, and the same change can be tried again later."""
     engine()
     assert _write_engine is not None
     serial = _sqlite_writer if _write_engine.dialect.name == "sqlite" else nullcontext()
-    with serial, Session(_write_engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
-        queued = session.info.pop(_QUEUED, [])
+    try:
+        with serial, Session(_write_engine, expire_on_commit=False) as session:
+            event.listen(session, "after_flush", _note_inserted)
+            with session.begin():
+                yield session
+                also = _first_write_also.get()
+                if also is not None:
+                    _first_write_also.set(None)
+                    also(session)
+            queued = session.info.pop(_QUEUED, [])
+    except OperationalError as error:
+        global last_write_failure
+        last_write_failure = time.monotonic()
+        # The driver's own words (e.g. "database or disk is full"), never the statement's values.
+        log.warning("a write failed: %s", str(error.orig).splitlines()[0] if error.orig else type(error).__name__)
+        raise StorageUnavailable(CANNOT_SAVE) from None
     # Outside the writer's lock: subscribers may read, and a reader never waits on a writer.
     for queued_event in queued:
         events.publish(queued_event)
+
+
+_INSERTED = "helpdesk.inserted"  # the key, in a session's `info`, of the rows it inserted
+_first_write_also: ContextVar[Callable[[Session], None] | None] = ContextVar("first_write_also", default=None)
+
+
+def _note_inserted(session: Session, _context: Any) -> None:
+    session.info.setdefault(_INSERTED, []).extend(session.new)
+
+
+def inserted(session: Session, kind: type) -> int | None:
+    """The id of the first row of `kind` this write transaction inserted, if any."""
+    return next((row.id for row in session.info.get(_INSERTED, ()) if isinstance(row, kind)), None)
+
+
+@contextmanager
+def first_write_also(callback: Callable[[Session], None]) -> Iterator[None]:
+    """The next write transaction in this context also runs `callback` just before its commit:
+    what it adds commits, or rolls back, with that write (the API's idempotency keys)."""
+    token = _first_write_also.set(callback)
+    try:
+        yield
+    finally:
+        _first_write_also.reset(token)
 
 
 def publish(session: Session, event: events.Event) -> None:

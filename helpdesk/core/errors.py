@@ -13,6 +13,10 @@ def N_(message: str) -> str:
     return message
 
 
+# What a user is told of a bug (never its details, which go to the log).
+UNEXPECTED = N_("Something went wrong on the server. Nothing you sent was lost; try again.")
+
+
 class HelpdeskError(Exception):
     status_code = 400
 

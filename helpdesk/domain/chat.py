@@ -6,6 +6,7 @@ published event is flagged, and live routing drops it for employees (domain/poli
 """
 
 import io
+import logging
 import re
 import secrets
 import threading
@@ -19,10 +20,11 @@ from limits.strategies import MovingWindowRateLimiter
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import and_, func, insert, or_, tuple_, update
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select
 
 from helpdesk.core import db, events
 from helpdesk.core.config import get_settings
-from helpdesk.core.errors import N_, InvalidInput, NotFound, PermissionDenied, RateLimited
+from helpdesk.core.errors import N_, InvalidInput, NotFound, PermissionDenied, RateLimited, StorageUnavailable
 from helpdesk.core.events import MessagePosted
 from helpdesk.core.views import ChatFile, ChatMessage
 from helpdesk.domain import policy, tickets
@@ -30,6 +32,8 @@ from helpdesk.domain.policy import load_actor
 from models import Attachment, Message, MessageRead, Role, Ticket, User
 from models.clock import utcnow
 from models.message import FILENAME_MAX
+
+log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 500
 THUMBNAIL_SIZE = (320, 320)
@@ -110,17 +114,41 @@ def _safe_filename(name: str) -> str:
     return name[-FILENAME_MAX:]
 
 
-def _store(upload: Upload, content_type: str) -> tuple[str, bool]:
+@dataclass(frozen=True)
+class StoredFile:
+    """An upload written to the attachments folder, waiting for its message to be saved."""
+
+    name: str  # random, the file's name on disk
+    filename: str  # as the user named it, made safe
+    content_type: str
+    size: int
+    has_thumbnail: bool
+
+
+def _store(upload: Upload, content_type: str) -> StoredFile:
+    """The file (and an image's thumbnail) under a random name; on a failed write nothing stays."""
     stored = secrets.token_hex(16)
-    folder = attachments_dir()
-    (folder / stored).write_bytes(upload.data)
-    thumbnail = False
-    if content_type in IMAGE_TYPES:
+    filename, size = _safe_filename(upload.filename), len(upload.data)
+    try:
+        folder = attachments_dir()
+        (folder / stored).write_bytes(upload.data)
+        if content_type not in IMAGE_TYPES:
+            return StoredFile(stored, filename, content_type, size, False)
         with Image.open(io.BytesIO(upload.data)) as image:
             image.thumbnail(THUMBNAIL_SIZE)
             image.convert("RGB").save(folder / f"{stored}.thumb.jpg", "JPEG", quality=80)
-            thumbnail = True
-    return stored, thumbnail
+        return StoredFile(stored, filename, content_type, size, True)
+    except OSError as error:
+        _discard(stored)
+        log.warning("an attachment could not be written: %s", error.strerror or type(error).__name__)
+        raise StorageUnavailable(db.CANNOT_SAVE) from None
+
+
+def _discard(stored: str) -> None:
+    """Remove a stored file and its thumbnail (whose message was never saved)."""
+    folder = get_settings().data_dir / "attachments"
+    for name in (stored, f"{stored}.thumb.jpg"):
+        (folder / name).unlink(missing_ok=True)
 
 
 def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload: Upload | None = None) -> ChatMessage:
@@ -133,6 +161,15 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
     if not _limiter.hit(parse(get_settings().chat_rate), "chat", str(actor.id)):
         raise RateLimited(N_("You are sending messages too fast. Wait a moment."))
     stored = _store(upload, content_type) if upload is not None and content_type else None
+    try:
+        return _save(actor, ticket_id, body, internal, stored)
+    except BaseException:
+        if stored is not None:
+            _discard(stored.name)  # the message was not saved: neither is its file
+        raise
+
+
+def _save(actor: User, ticket_id: int, body: str, internal: bool, stored: StoredFile | None) -> ChatMessage:
     with db.write_session() as session:
         actor, ticket = _may_post(session, actor, ticket_id, internal)
         now = utcnow()
@@ -140,15 +177,15 @@ def post(actor: User, ticket_id: int, body: str, internal: bool = False, upload:
         session.add(message)
         session.flush()
         files: tuple[ChatFile, ...] = ()
-        if stored is not None and upload is not None and content_type:
+        if stored is not None:
             attachment = Attachment(
                 message_id=message.id,
                 ticket_id=ticket_id,
-                stored_name=stored[0],
-                filename=_safe_filename(upload.filename),
-                content_type=content_type,
-                size=len(upload.data),
-                has_thumbnail=stored[1],
+                stored_name=stored.name,
+                filename=stored.filename,
+                content_type=stored.content_type,
+                size=stored.size,
+                has_thumbnail=stored.has_thumbnail,
             )
             session.add(attachment)
             session.flush()
@@ -175,25 +212,46 @@ def _message(message: Message, author: User, files: tuple[ChatFile, ...]) -> Cha
     return ChatMessage(m.id, m.ticket_id, author.id, author.name, m.body, m.internal, m.created_at, files)
 
 
-def history(actor: User, ticket_id: int, after_id: int = 0, limit: int = HISTORY_LIMIT) -> list[ChatMessage]:
-    """Messages the actor may see, oldest first (the newest `limit` when `after_id` is 0)."""
+def _visible_messages(session: Session, actor: User, ticket_id: int) -> Select:
+    """The ticket's messages (with their authors) that the actor may see; the ticket is checked."""
+    actor = load_actor(session, actor)
+    policy.visible_ticket(session, actor, ticket_id)
+    query = select(Message, User).join(User, User.id == Message.author_id).where(Message.ticket_id == ticket_id)
+    return query if actor.is_technician else query.where(Message.internal.is_(False))
+
+
+def history(
+    actor: User, ticket_id: int, after_id: int = 0, limit: int = HISTORY_LIMIT, before_id: int | None = None
+) -> list[ChatMessage]:
+    """Messages the actor may see, oldest first, at most `limit`: the newest ones, or those older
+    than `before_id` (paging back), or the first ones after `after_id` (catching up, paging on)."""
     with db.read_session() as session:
-        actor = load_actor(session, actor)
-        policy.visible_ticket(session, actor, ticket_id)
-        query = (
-            select(Message, User)
-            .join(User, User.id == Message.author_id)
-            .where(Message.ticket_id == ticket_id, Message.id > after_id)
-        )
-        if not actor.is_technician:
-            query = query.where(Message.internal.is_(False))
-        rows = list(session.exec(query.order_by(Message.id.desc()).limit(limit)))[::-1]
-        ids = [m.id for m, _ in rows]
-        files: dict[int, list[ChatFile]] = {}
-        if ids:
-            for a in session.exec(select(Attachment).where(Attachment.message_id.in_(ids)).order_by(Attachment.id)):
-                files.setdefault(a.message_id, []).append(_file(a))
-        return [_message(m, u, tuple(files.get(m.id, ()))) for m, u in rows]
+        query = _visible_messages(session, actor, ticket_id).where(Message.id > after_id)
+        if before_id is not None:
+            query = query.where(Message.id < before_id)
+        if after_id and before_id is None:
+            rows = list(session.exec(query.order_by(Message.id).limit(limit)))
+        else:
+            rows = list(session.exec(query.order_by(Message.id.desc()).limit(limit)))[::-1]
+        return _with_files(session, rows)
+
+
+def message(actor: User, ticket_id: int, message_id: int) -> ChatMessage:
+    """One message of the ticket, if the actor may see it."""
+    with db.read_session() as session:
+        row = session.exec(_visible_messages(session, actor, ticket_id).where(Message.id == message_id)).first()
+        if row is None:
+            raise NotFound(N_("This message does not exist."))
+        return _with_files(session, [row])[0]
+
+
+def _with_files(session: Session, rows: list) -> list[ChatMessage]:
+    ids = [m.id for m, _ in rows]
+    files: dict[int, list[ChatFile]] = {}
+    if ids:
+        for a in session.exec(select(Attachment).where(Attachment.message_id.in_(ids)).order_by(Attachment.id)):
+            files.setdefault(a.message_id, []).append(_file(a))
+    return [_message(m, u, tuple(files.get(m.id, ()))) for m, u in rows]
 
 
 def _mark_read(session: Session, user_id: int, ticket_id: int, message_id: int) -> bool:
@@ -368,4 +426,8 @@ def open_attachment(actor: User, attachment_id: int, thumbnail: bool = False) ->
             raise NotFound(N_("This file does not exist."))
     name = f"{attachment.stored_name}.thumb.jpg" if thumbnail else attachment.stored_name
     content_type = "image/jpeg" if thumbnail else attachment.content_type
-    return AttachmentFile(attachments_dir() / name, attachment.filename, content_type)
+    path = attachments_dir() / name
+    if not path.is_file():  # a database restored without its files, a disk swapped...
+        log.warning("attachment %d: its file is missing", attachment_id)
+        raise NotFound(N_("This file is missing on the server. An administrator can restore it from a backup."))
+    return AttachmentFile(path, attachment.filename, content_type)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from helpdesk.core import events
-from helpdesk.domain import chat, remote
+from helpdesk.domain import chat, idempotency, remote
 
 log = logging.getLogger(__name__)
 
@@ -87,4 +87,5 @@ def default_jobs() -> list[Job]:
         Job("seen markers flush", 1.0, chat.flush_seen),
         Job("remote sweep", 1.0, RemoteSweep()),
         Job("board recheck", 60.0, board_recheck),
+        Job("idempotency keys expiry", 3600.0, idempotency.expire),
     ]

@@ -22,8 +22,8 @@ async def _serve(request: Request, attachment_id: str, thumbnail: bool) -> Respo
         return JSONResponse({"detail": "Not found"}, status_code=404)
     try:
         file = await run.io_bound(chat.open_attachment, session.user, int(attachment_id), thumbnail)
-    except HelpdeskError:
-        return JSONResponse({"detail": "Not found"}, status_code=404)
+    except HelpdeskError as error:
+        return error_response(error, i18n.negotiate(session.user.language, request.headers.get("accept-language")))
     return attachment_response(file)
 
 

@@ -6,6 +6,7 @@ service off the event loop, and turns the errors users can cause into a notifica
 """
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -14,12 +15,14 @@ from fastapi import Request
 from nicegui import Client, background_tasks, context, core, run, ui
 
 from helpdesk.core import i18n
-from helpdesk.core.errors import HelpdeskError, NotAuthenticated
+from helpdesk.core.errors import UNEXPECTED, HelpdeskError, NotAuthenticated
 from helpdesk.core.events import SessionsRevoked
 from helpdesk.domain import auth
 from models import User
 from pages.app import live
-from pages.app.i18n import error_text, set_locale
+from pages.app.i18n import _, error_text, set_locale
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -60,6 +63,12 @@ class Tab:
         except HelpdeskError as error:
             if not self.client.is_deleted:  # a closed tab has nobody to tell
                 self._refused(error)
+            return FAILED
+        except Exception:  # a bug: logged with its traceback, the user told plainly, their input kept
+            log.exception("%s failed", getattr(service, "__name__", "a service call"))
+            if not self.client.is_deleted:
+                with self.client:
+                    ui.notify(_(UNEXPECTED), type="negative")
             return FAILED
         return FAILED if boxed is None or self.client.is_deleted else boxed[0]
 

@@ -57,6 +57,7 @@ def register() -> None:
     app.colors(primary=PRIMARY)
     # Shared by every page (added once, not per page: each per-page element costs memory).
     ui.add_head_html(f'<link rel="stylesheet" href="{static_url("app.css")}">', shared=True)
+    ui.add_body_html(f'<script src="{static_url("drafts.js")}"></script>', shared=True)
 
 
 def _nav_link(href: str, icon: str, text: str, title: str = "") -> str:

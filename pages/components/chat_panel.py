@@ -22,6 +22,7 @@ from pages.app import live
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
+from pages.components import drafts
 
 TYPING_SHOWN_FOR = 3.0
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -77,6 +78,8 @@ class ChatPanel:
         self.receipts: set[int] = set()  # my public messages: the ones that can show "Seen"
         self.order: list[int] = []
         self.seen_up_to = 0
+        self.sending = False
+        self.draft_key = f"chat:{page.user.id}:{ticket_id}"
         self._typing_clear: asyncio.TimerHandle | None = None
         with ui.card().classes("w-full gap-2").props(f"data-chat-ticket={ticket_id}").mark("chat"):
             self.presence = ui.html("", sanitize=False).classes("w-full").mark("presence")
@@ -88,31 +91,33 @@ class ChatPanel:
                 empty = escape(_("No messages yet."))
                 self.log.props(f'data-empty="{empty}"')
             self.typing = ui.label().classes(MUTED + " italic h-5").mark("typing")
-            with ui.row().classes("w-full items-end gap-2 no-wrap"):
-                self.input = (
-                    ui.textarea(placeholder=_("Write a message…"))
-                    .props(f"outlined dense autogrow maxlength={get_settings().chat_max_length}")
-                    .classes("grow")
-                    .mark("chat-input")
-                )
-                attach = escape(_("Attach a file or paste a screenshot"))
-                ui.html(
-                    f'<label title="{attach}" aria-label="{attach}" class="cursor-pointer q-pa-sm flex items-center">'
-                    f'<input type="file" class="chat-file hidden" accept="{ACCEPT}" multiple>'
-                    '<i class="q-icon material-icons text-[24px] text-grey-8" aria-hidden="true">attach_file</i>'
-                    "</label>",
-                    sanitize=False,
-                ).mark("chat-attach")
-                send = _("Send")
-                ui.button(icon="send", on_click=self.send).props(f'round title="{send}" aria-label="{send}"').mark(
-                    "chat-send"
-                )
+            self._composer()
             self.note = (
                 ui.switch(_("Internal note (technicians only)")).mark("chat-note") if self.is_technician else None
             )
         self.input.on("keydown.enter.exact.prevent", self.send)
         self.input.on("keydown", self._typed, throttle=2.0, leading_events=True, trailing_events=False)
         live.on_ticket(page, ticket_id, self.log, self._on_event)
+
+    def _composer(self) -> None:
+        """The box, the attach and send buttons, and the "not sent" notice, in one [data-composer]."""
+        with ui.column().classes("w-full gap-1").props("data-composer"):
+            with ui.row().classes("w-full items-end gap-2 no-wrap"):
+                field = ui.textarea(placeholder=_("Write a message…"), label=_("Message"))
+                field.props(f"outlined dense autogrow maxlength={get_settings().chat_max_length}").classes("grow")
+                self.input = drafts.mark(field.mark("chat-input"), self.draft_key)
+                # A real button (in the tab order, labelled) opens the hidden file input (chat-upload.js).
+                ui.html(f'<input type="file" class="chat-file hidden" accept="{ACCEPT}" multiple>', sanitize=False)
+                attach = _("Attach a file or paste a screenshot")
+                ui.button(icon="attach_file").props(
+                    f'flat round data-attach aria-label="{attach}" title="{attach}"'
+                ).mark("chat-attach")
+                send = _("Send")
+                ui.button(icon="send", on_click=self.send).props(
+                    f'round data-send aria-label="{send}" title="{send}"'
+                ).mark("chat-send")
+            notice = _("Not sent: the server could not be reached or could not save it. Your message is kept here.")
+            self.unsent = drafts.unsent_notice(notice)
 
     # --- showing messages ---------------------------------------------------------------------
 
@@ -161,13 +166,19 @@ class ChatPanel:
             self.show(message)
 
     async def catch_up(self) -> None:
-        """After a reconnect: whatever was saved meanwhile, from the database, without doubles."""
-        after = self.order[-1] if self.order else 0
-        result = await self.page.call(chat.history, self.ticket_id, after)
-        if result is not FAILED:
+        """After a reconnect: whatever was saved meanwhile, from the database, without doubles.
+        Also puts back a draft the browser kept (the page was reloaded, or the server restarted)."""
+        while True:
+            after = self.order[-1] if self.order else 0
+            result = await self.page.call(chat.history, self.ticket_id, after)
+            if result is FAILED:
+                return
             for message in result:
                 self.show(message)
-            self._schedule_seen()
+            if len(result) < chat.HISTORY_LIMIT:
+                break
+        self._schedule_seen()
+        await drafts.restore({self.draft_key: self.input})
 
     # --- live events ----------------------------------------------------------------------------
 
@@ -230,17 +241,29 @@ class ChatPanel:
         return bool(self.note and self.note.value)
 
     async def send(self) -> None:
+        """Nothing is cleared before the server has said it saved the message: a message that
+        could not be saved stays in the box, marked as not sent."""
         text = self.input.value or ""
         if not text.strip():
             ui.notify(_("Write a message first."), type="warning")
             return
-        # Cleared at once, so text typed while this one travels is not wiped when it lands.
-        self.input.value = ""
-        result = await self.page.call(chat.post, self.ticket_id, text, self._internal())
+        if self.sending:
+            return  # Enter pressed twice: one message
+        self.sending = True
+        try:
+            result = await self.page.call(chat.post, self.ticket_id, text, self._internal())
+        finally:
+            self.sending = False
         if result is FAILED:
-            if not self.input.value:
-                self.input.value = text  # nothing is lost
+            if not self.unsent.is_deleted:
+                self.unsent.set_visibility(True)
             return
+        # What was typed while this one travelled stays in the box, and in the browser's draft.
+        current = self.input.value or ""
+        rest = current[len(text) :] if current.startswith(text) else current
+        self.input.value = rest
+        self.unsent.set_visibility(False)
+        drafts.keep({self.draft_key: rest})
         self.show(result)
 
     def _typed(self) -> None:

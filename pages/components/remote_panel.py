@@ -11,7 +11,7 @@ from models import BRIDGE_REASONS, EndReason, RemoteMode, RemoteStatus, Status
 from pages.app import live
 from pages.app.i18n import _
 from pages.app.tab import FAILED, Tab
-from pages.components.dialogs import dialog_actions
+from pages.components.controls import dialog_actions
 
 
 def mode_text(mode: RemoteMode) -> str:

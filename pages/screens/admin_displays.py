@@ -12,7 +12,7 @@ from pages.app import live
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
-from pages.components.dialogs import dialog_actions
+from pages.components.controls import dialog_actions
 from pages.screens.admin import action_table, admin_page, column
 
 _ACTIONS_SLOT = """

@@ -9,7 +9,7 @@ from models import Role
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
-from pages.components.dialogs import dialog_actions, password_input
+from pages.components.controls import dialog_actions, password_input
 from pages.screens.admin import action_table, admin_page, column
 
 _ACTIONS_SLOT = """

@@ -19,7 +19,7 @@ from helpdesk.domain import auth, setup
 from pages.app.i18n import _, error_text
 from pages.app.tab import browser_id, open_tab
 from pages.app.theme import frame
-from pages.components.dialogs import password_input
+from pages.components.controls import password_input
 
 
 def _client_address(request: Request) -> str:

@@ -9,7 +9,7 @@ from helpdesk.domain import auth, remote, users
 from pages.app.i18n import _
 from pages.app.tab import FAILED, open_tab
 from pages.app.theme import MUTED, frame
-from pages.components.dialogs import password_input
+from pages.components.controls import password_input
 
 BROWSER = "browser"
 

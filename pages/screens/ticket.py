@@ -30,7 +30,7 @@ from pages.app.theme import (
     status_label,
 )
 from pages.components.chat_panel import ChatPanel
-from pages.components.dialogs import dialog_actions
+from pages.components.controls import dialog_actions
 from pages.components.remote_panel import TechnicianRemote, end_reason_text
 
 UNASSIGNED = 0  # the assignee select's value for "nobody"

@@ -10,6 +10,7 @@ from models.ticket import DESCRIPTION_MAX, TITLE_MAX, TITLE_MIN
 from pages.app.i18n import _
 from pages.app.tab import FAILED, open_tab
 from pages.app.theme import MUTED, category_label, frame, priority_label
+from pages.components import drafts
 
 
 async def new_ticket_page(request: Request) -> RedirectResponse | None:
@@ -39,6 +40,10 @@ async def new_ticket_page(request: Request) -> RedirectResponse | None:
             .classes("w-full")
             .mark("description")
         )
+        # Typed text is kept in the browser until the ticket is saved (pages/components/drafts.py).
+        kept = {f"new-ticket:{page.user.id}:title": title, f"new-ticket:{page.user.id}:description": description}
+        for key, field in kept.items():
+            drafts.mark(field, key)
         with ui.row().classes("w-full gap-4"):
             priority = (
                 ui.select(
@@ -59,20 +64,29 @@ async def new_ticket_page(request: Request) -> RedirectResponse | None:
             if not title.validate():
                 return
             button.disable()
-            ticket = await page.call(
-                tickets.create,
-                title.value or "",
-                description.value or "",
-                Priority(priority.value),
-                Category(category.value),
-            )
-            button.enable()
+            try:
+                ticket = await page.call(
+                    tickets.create,
+                    title.value or "",
+                    description.value or "",
+                    Priority(priority.value),
+                    Category(category.value),
+                )
+            finally:
+                button.enable()  # whatever happened, the form can be sent again
             if ticket is FAILED:
+                unsent.set_visibility(True)
                 return
+            drafts.keep(dict.fromkeys(kept, ""))
             ui.notify(_("Ticket #{id} created.", id=ticket.id), type="positive")
             ui.navigate.to(f"/tickets/{ticket.id}")
 
-        with ui.row().classes("w-full justify-end"):
-            ui.button(_("Cancel"), on_click=lambda: ui.navigate.to("/")).props("flat")
-            button = ui.button(_("Create ticket"), icon="send", on_click=submit).mark("submit")
+        with ui.column().classes("w-full gap-1").props("data-composer"):
+            unsent = drafts.unsent_notice(
+                _("Not sent: the server could not be reached or could not save it. What you typed is kept here.")
+            )
+            with ui.row().classes("w-full justify-end"):
+                ui.button(_("Cancel"), on_click=lambda: ui.navigate.to("/")).props("flat")
+                button = ui.button(_("Create ticket"), icon="send", on_click=submit).props("data-send").mark("submit")
+    ui.context.client.on_connect(lambda: drafts.restore(kept))
     return None

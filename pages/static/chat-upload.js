@@ -23,3 +23,7 @@ document.addEventListener('change', (event) => {
   [...event.target.files].forEach(helpdeskUpload);
   event.target.value = '';
 });
+document.addEventListener('click', (event) => {
+  const button = event.target.closest && event.target.closest('[data-attach]');
+  if (button) button.closest('[data-composer]')?.querySelector('input.chat-file')?.click();
+});

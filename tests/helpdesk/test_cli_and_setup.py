@@ -2,7 +2,9 @@ import concurrent.futures
 import io
 import sqlite3
 import sys
+import tarfile
 import threading
+from pathlib import Path
 
 import pytest
 from sqlmodel import delete
@@ -50,13 +52,19 @@ def test_seed_demo_creates_accounts_and_tickets_in_several_states(capsys) -> Non
     assert len(statuses) == 3
 
 
-@pytest.mark.skipif(POSTGRES is not None, reason="backup copies SQLite; PostgreSQL has pg_dump")
-def test_backup_is_a_consistent_copy(people: People, tmp_path) -> None:
-    target = tmp_path / "copy.db"
+def test_backup_is_one_archive_with_a_consistent_copy(people: People, tmp_path) -> None:
+    target = tmp_path / "helpdesk.tar.gz"
     cli.main(["backup", str(target)])
-    with sqlite3.connect(target) as copy:
-        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert copy.execute("SELECT count(*) FROM user").fetchone()[0] == 5
+    with tarfile.open(target) as archive:
+        names = archive.getnames()
+        if POSTGRES:  # pg_dump's to copy; the archive holds the attachments and settings
+            assert "database.sqlite" not in names and "settings.env" in names
+        else:
+            archive.extract("database.sqlite", tmp_path, filter="data")
+    if not POSTGRES:
+        with sqlite3.connect(tmp_path / "database.sqlite") as copy:
+            assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert copy.execute("SELECT count(*) FROM user").fetchone()[0] == 5
     with pytest.raises(SystemExit, match="exists"):
         cli.main(["backup", str(target)])
 
@@ -111,3 +119,10 @@ def test_two_set_up_submits_at_the_same_instant_make_one_admin(data_dir, people:
         outcomes = list(pool.map(submit, range(8)))
     assert outcomes.count("created") == 1, outcomes
     assert users.count() == 1
+
+
+@pytest.mark.skipif(bool(POSTGRES), reason="SQLite's file")
+def test_the_sqlite_database_keeps_its_file_name(data_dir: Path) -> None:
+    # An upgrade must open the database an older version wrote, never start an empty one beside it.
+    assert get_settings().effective_database_url == f"sqlite:///{(data_dir / 'helpdesk.db').resolve()}"
+    assert (data_dir / "helpdesk.db").exists()

@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from helpdesk.core import i18n
 
 ROOT = Path(__file__).parents[2]
-SAME_IN_FRENCH = {"Description", "Conversation", "Port"}
+SAME_IN_FRENCH = {"Description", "Conversation", "Message", "Port"}
 
 
 KEYWORDS = {"_": None, "N_": None, "_pt": ((2, "c"), 3), "_nt": (2, 3)}  # as `make i18n` extracts them

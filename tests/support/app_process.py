@@ -76,15 +76,16 @@ class App:
         self.log = data_dir / "app.log"
 
     def helpdesk(self, *args: str, stdin: str = "") -> None:
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "helpdesk.cli", *args],
             input=stdin,
             text=True,
             env=self.env,
-            check=True,
             cwd=ROOT,
             capture_output=True,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"helpdesk {args[0]} failed: {done.stderr}")
 
     def start(self) -> None:
         self.process = subprocess.Popen(

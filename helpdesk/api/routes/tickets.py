@@ -3,9 +3,9 @@
 from dataclasses import asdict
 from typing import Annotated, TypeVar
 
-from fastapi import Query
+from fastapi import Query, Request
 
-from helpdesk.api.deps import CurrentUser, ItemId
+from helpdesk.api.deps import CurrentUser, IdempotencyKeyHeader, ItemId
 from helpdesk.api.routes.common import router
 from helpdesk.api.schemas import (
     TicketCreate,
@@ -16,10 +16,10 @@ from helpdesk.api.schemas import (
     TimelineEvent,
     UserRef,
 )
-from helpdesk.domain import queue, tickets
+from helpdesk.domain import idempotency, queue, tickets
 from helpdesk.domain.queue import PER_PAGE_MAX, QUERY_MAX, QueueQuery, Sort
 from helpdesk.domain.tickets import UNSET, Changes
-from models import Category, Priority, Status, User
+from models import Category, Priority, Status, Ticket, User
 
 T = TypeVar("T", bound=TicketSummary)
 
@@ -75,9 +75,15 @@ def list_tickets(
 
 
 @router.post("/tickets", tags=["tickets"], status_code=201)
-def create_ticket(body: TicketCreate, actor: CurrentUser) -> TicketPublic:
-    ticket = tickets.create(actor, body.title, body.description, body.priority, body.category)
-    return _model(TicketPublic, ticket, actor.name, None)  # a new ticket is the caller's and unassigned: no second read
+def create_ticket(
+    body: TicketCreate, actor: CurrentUser, request: Request, idempotency_key: IdempotencyKeyHeader = None
+) -> TicketPublic:
+    def write() -> TicketPublic:
+        ticket = tickets.create(actor, body.title, body.description, body.priority, body.category)
+        return _model(TicketPublic, ticket, actor.name, None)  # the caller's, unassigned: no second read
+
+    print_ = idempotency.fingerprint("POST", request.url.path, body.model_dump_json().encode())
+    return idempotency.once(actor, idempotency_key, print_, Ticket, write, lambda made: _ticket(actor, made))
 
 
 @router.get("/tickets/{ticket_id}", tags=["tickets"])
@@ -100,8 +106,11 @@ def update_ticket(ticket_id: ItemId, body: TicketUpdate, actor: CurrentUser) -> 
 
 
 @router.post("/tickets/{ticket_id}/take", tags=["tickets"], summary="Assign to oneself (technicians; atomic)")
-def take_ticket(ticket_id: ItemId, actor: CurrentUser) -> TicketPublic:
-    tickets.take(actor, ticket_id)
+def take_ticket(
+    ticket_id: ItemId, actor: CurrentUser, request: Request, idempotency_key: IdempotencyKeyHeader = None
+) -> TicketPublic:
+    print_ = idempotency.fingerprint("POST", request.url.path, b"")
+    idempotency.once(actor, idempotency_key, print_, None, lambda: tickets.take(actor, ticket_id), lambda _: None)
     return _ticket(actor, ticket_id)
 
 

@@ -189,7 +189,7 @@ def test_the_data_dir_is_the_service_users_only(app: App, tmp_path: Path) -> Non
     for file in app.data_dir.rglob("*"):
         if file.is_file() and file.name != "app.log":  # the test's own capture of the console
             assert stat.S_IMODE(file.stat().st_mode) & 0o077 == 0, file
-    assert (app.data_dir / "helpdesk.core.db-wal").exists()
+    assert (app.data_dir / "helpdesk.db-wal").exists()
     backup = tmp_path / "backup.db"
     app.helpdesk("backup", str(backup))
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600

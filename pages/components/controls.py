@@ -1,4 +1,4 @@
-"""Dialogs every screen uses: a form's closing row, and a question before something destructive."""
+"""Controls every screen uses: labelled icon buttons, password fields, a dialog's closing row."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,3 +26,9 @@ def password_input(label: str, mark: str, autocomplete: str = "current-password"
         .classes("w-full")
         .mark(mark)
     )
+
+
+def icon_button(icon: str, label: str, on_click: Handler | None = None, props: str = "") -> ui.button:
+    """A button that shows only an icon: named for screen readers, with the browser's tooltip."""
+    safe = label.replace('"', "'")
+    return ui.button(icon=icon, on_click=on_click).props(f'{props} aria-label="{safe}" title="{safe}"')
