@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint i18n bench-queue bench-chat bench-kiosk bench-remote clean
+.PHONY: run test install install-test lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn clean
 
 $(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench-kiosk: install-test
 
 bench-remote: install-test
 	$(BIN)/python -m bench.remote
+
+bench-churn: install-test
+	$(BIN)/python -m bench.churn
 
 clean:
 	rm -rf $(VENV) node_modules test-artifacts

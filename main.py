@@ -2,6 +2,13 @@
 
 import asyncio
 import os
+import sys
+from pathlib import Path
+
+from helpdesk.runtime import memory
+
+if __name__ == "__main__" and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
+    memory.allocator_settings()  # first, before anything allocates: a closed page's memory goes back
 
 from fastapi.responses import JSONResponse
 from nicegui import app, ui
@@ -11,7 +18,7 @@ from helpdesk import api
 from helpdesk.core import db, events, httpguard, logsafe, security, storage
 from helpdesk.core.config import get_settings
 from helpdesk.domain import setup
-from helpdesk.runtime import backup, jobs, memory, relay
+from helpdesk.runtime import backup, jobs, relay
 from helpdesk.runtime.supervisor import api_server, bridge
 
 os.umask(0o077)  # the data dir, database, WAL, attachments and backups: the service's user only
@@ -41,6 +48,7 @@ async def _on_startup() -> None:
 
 
 app.on_startup(_on_startup)  # first: the event bus is bound before anything publishes
+app.on_delete(memory.page_closed)  # a closed page's memory is reclaimed (helpdesk/runtime/memory.py)
 job_runner = jobs.Runner(jobs.default_jobs())
 app.on_startup(job_runner.start)
 app.on_shutdown(job_runner.stop)

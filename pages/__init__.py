@@ -62,6 +62,9 @@ def register() -> None:
     install_upload_script()
     kiosk.start_hub()
     server.add_middleware(login.BrowserId)
+    # NiceGUI keeps a storage per browser tab for 30 days by default, one per page load; no page
+    # here uses it, so it goes a minute after its tab was last seen.
+    server.storage.max_tab_storage_age = 60
     for path, page in PAGES:
         ui.page(path)(page)
     for method, path, route in HTTP:

@@ -23,6 +23,7 @@ from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
 from pages.components import drafts
+from pages.components.controls import icon_button
 
 TYPING_SHOWN_FOR = 3.0
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -81,7 +82,7 @@ class ChatPanel:
         self.sending = False
         self.draft_key = f"chat:{page.user.id}:{ticket_id}"
         self._typing_clear: asyncio.TimerHandle | None = None
-        with ui.card().classes("w-full gap-2").props(f"data-chat-ticket={ticket_id}").mark("chat"):
+        with ui.card().classes("w-full gap-2").props(f"data-chat-ticket={ticket_id} data-composer").mark("chat"):
             self.presence = ui.html("", sanitize=False).classes("w-full").mark("presence")
             self.show_presence(())
             # A reversed flex box keeps the scroll pinned to the newest message, with no script.
@@ -100,24 +101,24 @@ class ChatPanel:
         live.on_ticket(page, ticket_id, self.log, self._on_event)
 
     def _composer(self) -> None:
-        """The box, the attach and send buttons, and the "not sent" notice, in one [data-composer]."""
-        with ui.column().classes("w-full gap-1").props("data-composer"):
-            with ui.row().classes("w-full items-end gap-2 no-wrap"):
-                field = ui.textarea(placeholder=_("Write a message…"), label=_("Message"))
-                field.props(f"outlined dense autogrow maxlength={get_settings().chat_max_length}").classes("grow")
-                self.input = drafts.mark(field.mark("chat-input"), self.draft_key)
-                # A real button (in the tab order, labelled) opens the hidden file input (chat-upload.js).
-                ui.html(f'<input type="file" class="chat-file hidden" accept="{ACCEPT}" multiple>', sanitize=False)
-                attach = _("Attach a file or paste a screenshot")
-                ui.button(icon="attach_file").props(
-                    f'flat round data-attach aria-label="{attach}" title="{attach}"'
-                ).mark("chat-attach")
-                send = _("Send")
-                ui.button(icon="send", on_click=self.send).props(
-                    f'round data-send aria-label="{send}" title="{send}"'
-                ).mark("chat-send")
-            notice = _("Not sent: the server could not be reached or could not save it. Your message is kept here.")
-            self.unsent = drafts.unsent_notice(notice)
+        """The box, the attach and send buttons, and the "not sent" notice (the card is the
+        [data-composer]: pages/static/drafts.js). Few elements: each costs memory on every open page."""
+        with ui.row().classes("w-full items-end gap-2 no-wrap"):
+            field = ui.textarea(placeholder=_("Write a message…"), label=_("Message"))
+            field.props(f"outlined dense autogrow maxlength={get_settings().chat_max_length}").classes("grow")
+            self.input = drafts.mark(field.mark("chat-input"), self.draft_key)
+            # A real button (in the tab order, labelled) opens the hidden file input (chat-upload.js).
+            attach = escape(_("Attach a file or paste a screenshot"))
+            ui.html(
+                f'<input type="file" class="chat-file hidden" accept="{ACCEPT}" multiple tabindex="-1">'
+                f'<button type="button" data-attach aria-label="{attach}" title="{attach}" '
+                'class="q-btn q-btn--flat q-btn--round q-btn--actionable q-focusable text-grey-8 q-pa-sm">'
+                '<i class="q-icon material-icons text-[24px]" aria-hidden="true">attach_file</i></button>',
+                sanitize=False,
+            ).mark("chat-attach")
+            icon_button("send", _("Send"), self.send, "round data-send").mark("chat-send")
+        notice = _("Not sent: the server could not be reached or could not save it. Your message is kept here.")
+        self.unsent = drafts.unsent_notice(notice)
 
     # --- showing messages ---------------------------------------------------------------------
 

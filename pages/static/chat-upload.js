@@ -25,5 +25,5 @@ document.addEventListener('change', (event) => {
 });
 document.addEventListener('click', (event) => {
   const button = event.target.closest && event.target.closest('[data-attach]');
-  if (button) button.closest('[data-composer]')?.querySelector('input.chat-file')?.click();
+  if (button) button.parentElement.querySelector('input.chat-file')?.click();
 });
