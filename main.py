@@ -7,7 +7,9 @@ from pathlib import Path
 
 from helpdesk.runtime import memory
 
-if __name__ == "__main__" and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
+# Only when this file is the process's own program (`python main.py`), never when a test harness
+# runs it (runpy sets sys.argv[0] to it, but not sys.orig_argv).
+if __name__ == "__main__" and [Path(a).resolve() for a in sys.orig_argv[1:2]] == [Path(__file__).resolve()]:
     memory.allocator_settings()  # first, before anything allocates: a closed page's memory goes back
 
 from fastapi.responses import JSONResponse

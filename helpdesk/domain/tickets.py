@@ -65,17 +65,12 @@ def validate_description(description: str) -> str:
 
 
 def note_response(ticket: Ticket, actor: User, now: datetime) -> bool:
-    """The ticket's first response, the first time a technician other than the requester answers
-    or acts on it (the chat's public replies count too). True if this was it."""
+    """The ticket's first response: a technician's (other than the requester's) first public reply
+    in the chat, or by email. Taking or changing the ticket is not a response. True if this was it."""
     if ticket.first_response_at is None and actor.is_technician and actor.id != ticket.requester_id:
         ticket.first_response_at = now
         return True
     return False
-
-
-def _touch(ticket: Ticket, actor: User, now: datetime) -> None:
-    ticket.updated_at = now
-    note_response(ticket, actor, now)
 
 
 def _record(session: Session, ticket: Ticket, actor: User, kind: TicketEventKind, old: object, new: object) -> None:
@@ -149,7 +144,7 @@ def take(actor: User, ticket_id: int) -> Ticket:
                 raise Conflict(N_("You have already taken this ticket."))
             holder = session.get(User, ticket.assignee_id)
             raise Conflict(N_("{name} has already taken this ticket."), name=holder.name if holder else "?")
-        _touch(ticket, actor, now)
+        ticket.updated_at = now
         session.add(ticket)
         _record(session, ticket, actor, TicketEventKind.assignee, None, actor.id)
         publish_change(session, ticket)
@@ -168,7 +163,6 @@ def update(actor: User, ticket_id: int, changes: Changes) -> Ticket:
         ticket.updated_at = now  # the time stamp of this change's timeline entries
         changed = _apply(session, actor, ticket, changes, now)
         if changed:
-            _touch(ticket, actor, now)
             # Resolved or given to someone else: its remote session ends in this same transaction.
             remote.end_for_ticket(session, ticket, actor.id)
             publish_change(session, ticket, previous_assignee_id=previous_assignee)

@@ -30,3 +30,16 @@ def test_reclaim_frees_frozen_garbage_that_collections_never_reach() -> None:
         assert memory._closed_since_reclaim == 0
     finally:
         gc.unfreeze()
+
+
+def test_the_app_runs_with_the_allocator_settings(tmp_path) -> None:
+    from pathlib import Path
+
+    from tests.support.app_process import App
+
+    app = App(tmp_path / "app-data")
+    app.env["HELPDESK_REMOTE_ENABLED"] = "false"
+    with app:
+        environment = Path(f"/proc/{app.process.pid}/environ").read_bytes().split(b"\0")  # type: ignore[union-attr]
+    for name, value in memory.ALLOCATOR.items():
+        assert f"{name}={value}".encode() in environment

@@ -4,7 +4,7 @@ import pytest
 
 from helpdesk.core import events
 from helpdesk.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from helpdesk.domain import tickets
+from helpdesk.domain import chat, tickets
 from helpdesk.domain.tickets import Changes
 from models import Category, Priority, Status, TicketEventKind
 from tests.conftest import People
@@ -159,9 +159,14 @@ def test_timeline_records_who_what_from_and_to(people: People) -> None:
 def test_times_first_response_and_resolution(people: People) -> None:
     ticket_id = new_ticket(people)
     assert tickets.get(people.technician, ticket_id).ticket.first_response_at is None
+    # Taking, starting or re-prioritising a ticket is no response; a public reply is.
     tickets.take(people.technician, ticket_id)
+    tickets.set_status(people.technician, ticket_id, Status.in_progress)
+    tickets.set_priority(people.technician, ticket_id, Priority.high)
+    assert tickets.get(people.technician, ticket_id).ticket.first_response_at is None
+    reply = chat.post(people.technician, ticket_id, "On my way.")
     first = tickets.get(people.technician, ticket_id).ticket.first_response_at
-    assert first is not None
+    assert first == reply.created_at
     tickets.set_status(people.technician, ticket_id, Status.resolved)
     ticket = tickets.get(people.technician, ticket_id).ticket
     assert ticket.first_response_at == first
