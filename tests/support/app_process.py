@@ -88,6 +88,7 @@ class App:
             raise RuntimeError(f"helpdesk {args[0]} failed: {done.stderr}")
 
     def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, "main.py"], cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
         )
