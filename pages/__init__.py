@@ -20,6 +20,7 @@ from pages.screens import (
     admin_displays,
     admin_users,
     dashboard,
+    errors,
     login,
     profile,
     remote_viewer,
@@ -65,6 +66,8 @@ def register() -> None:
     # NiceGUI keeps a storage per browser tab for 30 days by default, one per page load; no page
     # here uses it, so it goes a minute after its tab was last seen.
     server.storage.max_tab_storage_age = 60
+    server.add_exception_handler(404, errors.not_found_route)  # in place of NiceGUI's bare page
+    server.on_page_exception(errors.failed_page)
     for path, page in PAGES:
         ui.page(path)(page)
     for method, path, route in HTTP:

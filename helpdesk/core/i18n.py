@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -81,7 +81,29 @@ def ago(moment: datetime | None, locale: str) -> str:
     return format_timedelta(moment - utcnow(), add_direction=True, locale=locale, threshold=1.0)
 
 
+def region(language: str, accept_language: str | None) -> str:
+    """The locale that dates are written in: the browser's own variant of the chosen language
+    (en-GB writes 1 Dec 2026, 15:04; en-US Dec 1, 2026, 3:04 PM), else the language's default."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().replace("-", "_")
+        if tag.split("_")[0].lower() == language and "_" in tag:
+            try:
+                return str(Locale.parse(tag))
+            except (UnknownLocaleError, ValueError):
+                continue
+    return language
+
+
 def when(moment: datetime | None, locale: str) -> str:
+    """A moment as people read it: the time only for today, the day and time this year, the
+    full date before, in the user's locale and the helpdesk's time zone."""
     if moment is None:
         return "—"
-    return format_datetime(moment, "short", tzinfo=ZoneInfo(get_settings().timezone), locale=locale)
+    zone = ZoneInfo(get_settings().timezone)
+    local, today = moment.astimezone(zone), utcnow().astimezone(zone).date()
+    time = format_time(local, "short", locale=locale)
+    if local.date() == today:
+        return time
+    if local.year == today.year:
+        return f"{format_skeleton('MMMd', local, locale=locale)}, {time}"
+    return f"{format_date(local, 'medium', locale=locale)}, {time}"

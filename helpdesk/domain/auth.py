@@ -20,7 +20,7 @@ from sqlmodel import delete, select, update
 
 from helpdesk.core import db, events
 from helpdesk.core.config import get_settings
-from helpdesk.core.errors import N_, InvalidInput, NotAuthenticated, RateLimited
+from helpdesk.core.errors import N_, InvalidInput, NotAuthenticated, PermissionDenied, RateLimited
 from helpdesk.core.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, signing_key, verify_password
 from helpdesk.domain import remote
 from helpdesk.domain.users import normalize_email
@@ -85,10 +85,13 @@ def authenticate(email: str, password: str, address: str, browser: str = "", dev
         raise RateLimited(N_("Too many sign-in attempts. Please wait a few minutes and try again."))
     # Always verify a hash, so an unknown email costs the same time as a wrong password.
     ok = verify_password(password[:1024], user.password_hash if user else None)
-    if not ok or user is None or not user.is_active:
+    if not ok or user is None:
         _limiter.hit(per_account, "account", account_key, address)
         _limiter.hit(account_wide, "account-wide", account_key)
         raise InvalidInput(N_("Wrong email or password."))
+    if not user.is_active:
+        # Said only to someone who knows the password: they need to know whom to ask.
+        raise PermissionDenied(N_("This account has been deactivated. Ask an administrator to reactivate it."))
     if user.last_address != address[:64]:
         # Remote assistance's default workstation: where this person last signed in from.
         with db.write_session() as session:

@@ -7,15 +7,20 @@ from nicegui import Client, context
 from helpdesk.core import i18n
 from helpdesk.core.errors import HelpdeskError
 
-_locales: WeakKeyDictionary[Client, str] = WeakKeyDictionary()
+_locales: WeakKeyDictionary[Client, tuple[str, str]] = WeakKeyDictionary()
 
 
-def set_locale(locale: str) -> None:
-    _locales[context.client] = locale
+def set_locale(locale: str, accept_language: str | None = None) -> None:
+    """This tab's language (en, fr) and the regional variant its dates are written in (en_GB...)."""
+    _locales[context.client] = (locale, i18n.region(locale, accept_language))
 
 
 def locale() -> str:
-    return _locales.get(context.client, "en")
+    return _locales.get(context.client, ("en", "en"))[0]
+
+
+def date_locale() -> str:
+    return _locales.get(context.client, ("en", "en"))[1]
 
 
 def _(message: str, **params: object) -> str:
@@ -31,4 +36,4 @@ def ago(moment) -> str:
 
 
 def when(moment) -> str:
-    return i18n.when(moment, locale())
+    return i18n.when(moment, date_locale())

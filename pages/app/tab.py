@@ -127,10 +127,10 @@ async def open_tab(request: Request) -> Tab | None:
     token = request.cookies.get(auth.COOKIE)
     session = await run.io_bound(auth.try_verify, token) if token else None
     if session is None:
-        set_locale(i18n.negotiate(None, request.headers.get("accept-language")))
+        set_locale(i18n.negotiate(None, request.headers.get("accept-language")), request.headers.get("accept-language"))
         return None
     locale = i18n.negotiate(session.user.language, request.headers.get("accept-language"))
-    set_locale(locale)
+    set_locale(locale, request.headers.get("accept-language"))
     page = Tab(
         token=session.token, user=session.user, locale=locale, client=context.client, browser=browser_id(request)
     )

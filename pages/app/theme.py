@@ -109,7 +109,10 @@ def frame(page: Tab | None, title: str, ticket_id: int | None = None) -> Iterato
         yield content
 
 
-def not_found(page: Tab | None) -> None:
+def not_found(page: Tab | None, text: str | None = None) -> None:
     """What an address shows to someone who may not know it exists."""
     with frame(page, _("Not found")):
-        ui.label(_("This page does not exist.")).classes("text-xl").mark("not-found")
+        with ui.card().classes("w-full max-w-lg mx-auto mt-10 p-6 items-center gap-3").mark("not-found"):
+            ui.icon("search_off", size="48px").classes("text-grey-7")
+            ui.label(text or _("This page does not exist.")).classes("text-xl text-center")
+            ui.link(_("Back to the dashboard"), "/").classes("text-primary")

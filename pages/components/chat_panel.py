@@ -6,12 +6,8 @@ order is moved into place.
 """
 
 import asyncio
-import html
-import re
-from functools import lru_cache
 from html import escape
 
-import nh3
 from nicegui import ui
 
 from helpdesk.core.config import get_settings
@@ -21,34 +17,18 @@ from helpdesk.domain import chat, presence
 from pages.app import live
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
+from pages.app.text import render_body
 from pages.app.theme import MUTED
 from pages.components import drafts
 from pages.components.controls import icon_button
 
 TYPING_SHOWN_FOR = 3.0
-_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 ACCEPT = "image/*,.pdf,.txt,.log,.csv,.json,.xml,.ini,.conf,.cfg,.yaml,.yml,.md"
 
 
 # Files go to POST /tickets/{id}/attachments (one route for every page: NiceGUI's ui.upload would
 # register a route per open page). A picked file or an image pasted anywhere on the page is sent;
 # the message then arrives like any other, through the live update.
-@lru_cache(maxsize=2048)  # one message, many viewers: render it once
-def render_body(body: str) -> str:
-    """Plain text to safe HTML: escaped, line breaks kept, http(s) links clickable, then sanitized."""
-    parts, position = [], 0
-    for match in _URL.finditer(body):
-        url = html.escape(match.group(0))
-        parts += [html.escape(body[position : match.start()]), f'<a href="{url}" target="_blank">{url}</a>']
-        position = match.end()
-    parts.append(html.escape(body[position:]))
-    return nh3.clean(
-        "".join(parts).replace("\n", "<br>"),
-        tags={"a", "br"},
-        attributes={"a": {"href", "target"}},
-        url_schemes={"http", "https"},
-        link_rel="noopener noreferrer nofollow",
-    )
 
 
 def _size(n: int) -> str:
@@ -105,7 +85,7 @@ class ChatPanel:
         [data-composer]: pages/static/drafts.js). Few elements: each costs memory on every open page."""
         with ui.row().classes("w-full items-end gap-2 no-wrap"):
             field = ui.textarea(placeholder=_("Write a message…"), label=_("Message"))
-            field.props(f"outlined dense autogrow maxlength={get_settings().chat_max_length}").classes("grow")
+            field.props("outlined dense autogrow").classes("grow")  # no maxlength: a long paste is never cut
             self.input = drafts.mark(field.mark("chat-input"), self.draft_key)
             # A real button (in the tab order, labelled) opens the hidden file input (chat-upload.js).
             attach = escape(_("Attach a file or paste a screenshot"))
@@ -247,6 +227,10 @@ class ChatPanel:
         text = self.input.value or ""
         if not text.strip():
             ui.notify(_("Write a message first."), type="warning")
+            return
+        limit = get_settings().chat_max_length
+        if len(text.strip()) > limit:
+            ui.notify(_("A message can hold at most {max} characters.", max=limit), type="warning")
             return
         if self.sending:
             return  # Enter pressed twice: one message

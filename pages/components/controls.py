@@ -32,3 +32,19 @@ def icon_button(icon: str, label: str, on_click: Handler | None = None, props: s
     """A button that shows only an icon: named for screen readers, with the browser's tooltip."""
     safe = label.replace('"', "'")
     return ui.button(icon=icon, on_click=on_click).props(f'{props} aria-label="{safe}" title="{safe}"')
+
+
+def confirm(question: str, detail: str, action: str, on_confirm: Handler, mark: str) -> None:
+    """Ask before something that cannot be undone; the action runs only on the second click."""
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-sm gap-3"):
+        ui.label(question).classes("text-lg font-bold")
+        ui.label(detail).classes("text-grey-8")
+
+        async def confirmed() -> None:
+            dialog.close()
+            result = on_confirm()
+            if hasattr(result, "__await__"):
+                await result
+
+        dialog_actions(dialog, action, confirmed, mark, props="color=negative")
+    dialog.open()

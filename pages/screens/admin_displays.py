@@ -18,9 +18,12 @@ from pages.screens.admin import action_table, admin_page, column
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
   <template v-if="!props.row.revoked">
-    <q-btn flat dense icon="link" :title="props.row.pair_action" @click.stop="$parent.$emit('pair', props.row)"/>
-    <q-btn flat dense icon="edit" :title="props.row.edit_action" @click.stop="$parent.$emit('edit', props.row)"/>
-    <q-btn flat dense icon="block" :title="props.row.revoke_action" @click.stop="$parent.$emit('revoke', props.row)"/>
+    <q-btn flat dense icon="link" :title="props.row.pair_action" :aria-label="props.row.pair_action"
+           @click.stop="$parent.$emit('pair', props.row)"/>
+    <q-btn flat dense icon="edit" :title="props.row.edit_action" :aria-label="props.row.edit_action"
+           @click.stop="$parent.$emit('edit', props.row)"/>
+    <q-btn flat dense icon="block" :title="props.row.revoke_action" :aria-label="props.row.revoke_action"
+           @click.stop="$parent.$emit('revoke', props.row)"/>
   </template>
 </q-td>
 """

@@ -9,15 +9,17 @@ from models import Role
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
-from pages.components.controls import dialog_actions, password_input
+from pages.components.controls import confirm, dialog_actions, icon_button, password_input
 from pages.screens.admin import action_table, admin_page, column
 
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
-  <q-btn flat dense icon="badge" :title="props.row.role_action" @click.stop="$parent.$emit('role', props.row)"/>
-  <q-btn flat dense icon="key" :title="props.row.reset_action" @click.stop="$parent.$emit('reset', props.row)"/>
+  <q-btn flat dense icon="badge" :title="props.row.role_action" :aria-label="props.row.role_action"
+         @click.stop="$parent.$emit('role', props.row)"/>
+  <q-btn flat dense icon="key" :title="props.row.reset_action" :aria-label="props.row.reset_action"
+         @click.stop="$parent.$emit('reset', props.row)"/>
   <q-btn flat dense :icon="props.row.active ? 'block' : 'check_circle'" :title="props.row.active_action"
-         @click.stop="$parent.$emit('active', props.row)"/>
+         :aria-label="props.row.active_action" @click.stop="$parent.$emit('active', props.row)"/>
 </q-td>
 """
 
@@ -122,18 +124,61 @@ class UsersScreen:
             dialog_actions(dialog, _("Save"), save, "role-save")
         dialog.open()
 
+    async def _still_admin(self) -> bool:
+        """Checked before a question is even asked: an account demoted meanwhile goes to sign-in."""
+        if await self.page.still_valid():
+            return True
+        self.page.end()
+        return False
+
     async def reset(self, row: dict) -> None:
+        if not await self._still_admin():
+            return
+        confirm(
+            _("Reset the password of {name}?", name=row.get("name", "?")),
+            _("Their current password stops working and their sessions end at once."),
+            _("Reset password"),
+            lambda: self._reset(row),
+            "reset-confirm",
+        )
+
+    async def _reset(self, row: dict) -> None:
         password = await self.page.call(users.reset_password, int(row["id"]))
         if password is FAILED:
             return
         with ui.dialog() as dialog, ui.card().classes("w-full max-w-sm gap-3"):
             ui.label(_("New password for {name}", name=row["name"])).classes("text-lg font-bold")
             ui.label(_("Give it to them privately; it is shown only once. Their sessions have ended.")).classes(MUTED)
-            ui.input(value=password).props("readonly outlined").classes("w-full font-mono").mark("temp-password")
+            with ui.row().classes("w-full items-center no-wrap gap-1"):
+                ui.input(_("New password"), value=password).props("readonly outlined").classes("grow font-mono").mark(
+                    "temp-password"
+                )
+                icon_button("content_copy", _("Copy"), lambda: self._copied(password), "flat round").mark(
+                    "copy-password"
+                )
             ui.button(_("Close"), on_click=dialog.close).classes("self-end")
         dialog.open()
 
+    @staticmethod
+    def _copied(password: str) -> None:
+        ui.clipboard.write(password)
+        ui.notify(_("Copied."), type="positive")
+
     async def toggle_active(self, row: dict) -> None:
+        if not await self._still_admin():
+            return
+        if not row["active"]:
+            await self._set_active(row)  # reactivating takes nothing from anyone: no question
+            return
+        confirm(
+            _("Deactivate {name}?", name=row.get("name", "?")),
+            _("They are signed out everywhere and cannot sign in until an administrator reactivates them."),
+            _("Deactivate"),
+            lambda: self._set_active(row),
+            "deactivate-confirm",
+        )
+
+    async def _set_active(self, row: dict) -> None:
         if await self.page.call(users.update, int(row["id"]), is_active=not row["active"]) is FAILED:
             return
         ui.notify(_("Account deactivated.") if row["active"] else _("Account reactivated."))

@@ -20,12 +20,14 @@ from models.ticket import DESCRIPTION_MAX, TITLE_MAX
 from pages.app import live
 from pages.app.i18n import _, ago, locale, when
 from pages.app.tab import FAILED, Tab, open_tab
+from pages.app.text import render_body
 from pages.app.theme import (
     MUTED,
     PRIORITY_COLOR,
     STATUS_COLOR,
     category_label,
     frame,
+    not_found,
     priority_label,
     status_label,
 )
@@ -52,7 +54,7 @@ def _rows(*pairs: tuple[str, str]) -> str:
     """Label/value lines as HTML, every text escaped here on the server."""
     return "".join(
         f'<div class="flex justify-between gap-2 no-wrap py-1"><span class="{MUTED}">{escape(label)}</span>'
-        f'<span class="text-right">{escape(value)}</span></div>'
+        f'<span class="text-right wrap-anywhere">{escape(value)}</span></div>'
         for label, value in pairs
     )
 
@@ -194,7 +196,7 @@ class TicketScreen:
         # Headings as escaped HTML: one element each instead of four and two, on every open page.
         self.heading.set_content(
             f'<div class="flex items-center gap-3"><span class="text-2xl text-grey-6">#{t.id}</span>'
-            f'<span class="text-2xl font-bold" data-role="title">{escape(t.title)}</span>'
+            f'<span class="text-2xl font-bold wrap-anywhere min-w-0" data-role="title">{escape(t.title)}</span>'
             f'<span class="q-badge q-badge--rounded bg-{STATUS_COLOR[t.status]} px-3 py-1 text-sm" data-role="status">'
             f"{escape(status_label(t.status))}</span>"
             f'<span class="q-badge q-badge--rounded q-badge--outline text-{PRIORITY_COLOR[t.priority]} '
@@ -203,7 +205,7 @@ class TicketScreen:
         )
         self.description.set_content(
             f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{escape(_("Description"))}</div>'
-            f'<div class="whitespace-pre-wrap break-words">{escape(t.description)}</div>'
+            f'<div class="wrap-anywhere">{render_body(t.description)}</div>'
         )
         self.details.set_content(
             _rows(
@@ -351,11 +353,7 @@ async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | No
     except NotAuthenticated:
         return RedirectResponse("/login")
     if loaded is None:
-        with frame(page, _("Not found")):
-            with ui.card().classes("w-full max-w-lg mx-auto mt-10 p-6 items-center gap-3").mark("not-found"):
-                ui.icon("search_off", size="48px").classes("text-grey-6")
-                ui.label(_("This ticket does not exist.")).classes("text-xl")
-                ui.button(_("Back to the dashboard"), on_click=lambda: ui.navigate.to("/"))
+        not_found(page, _("This ticket does not exist."))
         return None
     ticket_id_ = loaded.view.ticket.id
     with frame(page, f"#{ticket_id_} {loaded.view.ticket.title}", ticket_id=ticket_id_):

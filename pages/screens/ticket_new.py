@@ -20,30 +20,31 @@ async def new_ticket_page(request: Request) -> RedirectResponse | None:
     with frame(page, _("New ticket")), ui.card().classes("w-full max-w-2xl mx-auto p-6 gap-4"):
         ui.label(_("Report a problem")).classes("text-2xl font-bold")
         ui.label(_("Say what is wrong and what you were doing; a technician will pick it up.")).classes(MUTED)
+        # No maxlength: a paste longer than allowed is kept whole and the field says what is wrong,
+        # rather than being cut silently.
+        title_rule = _("The title must be {min} to {max} characters.", min=TITLE_MIN, max=TITLE_MAX)
         title = (
-            ui.input(
-                _("Title"),
-                validation={
-                    _("The title must be {min} to {max} characters.", min=TITLE_MIN, max=TITLE_MAX): lambda v: (
-                        TITLE_MIN <= len((v or "").strip()) <= TITLE_MAX
-                    )
-                },
-            )
-            .props(f"maxlength={TITLE_MAX} counter autofocus")
+            ui.input(_("Title"), validation={title_rule: lambda v: TITLE_MIN <= len((v or "").strip()) <= TITLE_MAX})
+            .props("counter autofocus")
             .classes("w-full")
             .mark("title")
         )
         title.without_auto_validation()
+        description_rule = _("The description must be at most {max} characters.", max=DESCRIPTION_MAX)
         description = (
-            ui.textarea(_("Description"))
-            .props(f"maxlength={DESCRIPTION_MAX} autogrow")
+            ui.textarea(_("Description"), validation={description_rule: lambda v: len(v or "") <= DESCRIPTION_MAX})
+            .props("autogrow counter")
             .classes("w-full")
             .mark("description")
         )
+        description.without_auto_validation()
         # Typed text is kept in the browser until the ticket is saved (pages/components/drafts.py).
         kept = {f"new-ticket:{page.user.id}:title": title, f"new-ticket:{page.user.id}:description": description}
         for key, field in kept.items():
             drafts.mark(field, key)
+        for field in (title, description):
+            # An error shown after a submit goes as soon as the text is right again.
+            field.on_value_change(lambda _e, field=field: field.validate() if field.error else None)
         with ui.row().classes("w-full gap-4"):
             priority = (
                 ui.select(
@@ -61,7 +62,7 @@ async def new_ticket_page(request: Request) -> RedirectResponse | None:
             )
 
         async def submit() -> None:
-            if not title.validate():
+            if not all([title.validate(), description.validate()]):
                 return
             button.disable()
             try:

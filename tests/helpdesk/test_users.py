@@ -68,8 +68,11 @@ def test_deactivation_or_role_change_ends_sessions_at_once(people: People, chang
 
 def test_deactivated_accounts_cannot_sign_in_and_reactivation_restores_it(people: People) -> None:
     users.update(people.admin, people.employee_a.id, is_active=False)
-    with pytest.raises(InvalidInput):
+    # The right password learns why (and whom to ask); a wrong one learns nothing more than before.
+    with pytest.raises(PermissionDenied, match="deactivated"):
         auth.authenticate("anna@example.com", PASSWORD, "10.0.0.2")
+    with pytest.raises(InvalidInput, match="Wrong email or password"):
+        auth.authenticate("anna@example.com", "not the password", "10.0.0.2")
     users.update(people.admin, people.employee_a.id, is_active=True)
     assert auth.authenticate("anna@example.com", PASSWORD, "10.0.0.2").id == people.employee_a.id
 

@@ -38,11 +38,18 @@ async def test_admin_deactivates_and_resets(user: User, people: People) -> None:
     await user.open("/admin/users")
     table = user.find(marker="users").elements.pop()
     ben = next(row for row in table.rows if row["email"] == "ben@example.com")
+    # Destructive actions ask first: the first click changes nothing.
     user.find(marker="users").trigger("active", ben)
+    await user.should_see("Deactivate Ben Employee?")
+    assert users.get(people.employee_b.id).is_active is True
+    user.find(marker="deactivate-confirm").click()
     await user.should_see("Account deactivated.")
     assert users.get(people.employee_b.id).is_active is False
     user.find(marker="users").trigger("reset", ben)
+    await user.should_see("Reset the password of Ben Employee?")
+    user.find(marker="reset-confirm").click()
     await user.should_see(marker="temp-password")
+    await user.should_see(marker="copy-password")
     password = user.find(marker="temp-password").elements.pop().value
     user.find(marker="users").trigger("active", {**ben, "active": False})
     await user.should_see("Account reactivated.")

@@ -6,7 +6,7 @@ from PIL import Image
 
 from helpdesk.domain import tickets
 from models import Category, Priority
-from pages.components.chat_panel import render_body
+from pages.app.text import render_body
 from tests.conftest import People
 
 

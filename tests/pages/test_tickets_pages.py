@@ -165,3 +165,11 @@ async def test_a_refresh_outlived_by_its_page_draws_nothing(
     await asyncio.sleep(0.5)
     assert table.rows == []
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+async def test_an_unknown_address_is_a_translated_page_in_the_apps_frame(user: User, people: People) -> None:
+    sign_in(user, people.employee_a, "fr")
+    answer = await user.http_client.get("/no/such/page")
+    assert answer.status_code == 404 and answer.headers["X-Nicegui-Content"] == "page"
+    assert "Cette page n’existe pas." in answer.text and "HTTPException" not in answer.text
+    assert "Tableau de bord" in answer.text and "Anna Employee" in answer.text  # the frame, signed in
