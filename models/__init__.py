@@ -7,7 +7,7 @@ from models.message import Attachment, Message, MessageRead
 from models.remote import BRIDGE_REASONS, EndReason, RemoteAssistance, RemoteMode, RemoteStatus, RemoteStep, RemoteToken
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
-from models.user import Assignee, Requester, Role, User
+from models.user import Assignee, Requester, Role, SessionEnd, User
 
 __all__ = [
     "BRIDGE_REASONS",
@@ -29,6 +29,7 @@ __all__ = [
     "Requester",
     "RevokedSession",
     "Role",
+    "SessionEnd",
     "Status",
     "Ticket",
     "TicketEvent",

@@ -15,6 +15,16 @@ class Role(StrEnum):
     technician = "technician"
 
 
+class SessionEnd(StrEnum):
+    """Why a user's sessions ended, as their sign-in page then says."""
+
+    signed_out = "signed_out"
+    password_changed = "password_changed"
+    password_reset = "password_reset"
+    role_changed = "role_changed"
+    deactivated = "deactivated"
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # Stored lower-cased: uniqueness is case-insensitive on every backend without a functional index.

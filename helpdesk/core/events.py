@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from helpdesk.core.views import ChatMessage, RemoteView
+from models import SessionEnd
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class SessionsRevoked:
 
     user_id: int
     jti: str | None = None
+    reason: SessionEnd | None = None
 
 
 @dataclass(frozen=True)

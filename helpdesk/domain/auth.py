@@ -24,7 +24,7 @@ from helpdesk.core.errors import N_, InvalidInput, NotAuthenticated, PermissionD
 from helpdesk.core.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, signing_key, verify_password
 from helpdesk.domain import remote
 from helpdesk.domain.users import normalize_email
-from models import EndReason, RevokedSession, User
+from models import EndReason, RevokedSession, SessionEnd, User
 from models.clock import utcnow
 
 COOKIE = "helpdesk_session"
@@ -174,6 +174,6 @@ def logout(token: str | None, typ: str = SESSION) -> None:
             session.add(RevokedSession(jti=claims.jti, expires_at=expires))
         # Housekeeping: entries whose token has expired anyway can go.
         session.exec(delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))
-        db.publish(session, events.SessionsRevoked(claims.user_id, jti=claims.jti))
+        db.publish(session, events.SessionsRevoked(claims.user_id, jti=claims.jti, reason=SessionEnd.signed_out))
         if typ == SESSION:
             remote.end_for_technician(session, claims.user_id, EndReason.signed_out)

@@ -11,7 +11,7 @@ from helpdesk.core.errors import N_, Conflict, InvalidInput, PermissionDenied, f
 from helpdesk.core.security import PASSWORD_MAX, PASSWORD_MIN, hash_password, verify_password
 from helpdesk.domain import policy, remote
 from helpdesk.domain.policy import load_actor
-from models import EndReason, Role, User
+from models import EndReason, Role, SessionEnd, User
 from models.user import EMAIL_MAX, NAME_MAX
 
 LANGUAGES = ("en", "fr")
@@ -122,10 +122,10 @@ def list_users(actor: User) -> list[User]:
         return list(session.exec(select(User).order_by(User.role.desc(), User.name)))
 
 
-def _revoke(session: Session, user: User) -> None:
+def _revoke(session: Session, user: User, reason: SessionEnd) -> None:
     """Every session of the account ends, on every open page once this transaction commits."""
     user.token_version += 1
-    db.publish(session, events.SessionsRevoked(user.id))
+    db.publish(session, events.SessionsRevoked(user.id, reason=reason))
 
 
 def update(
@@ -138,7 +138,7 @@ def update(
     is_active: bool | None = None,
 ) -> User:
     """Admin changes to an account; a change of role, admin right or activation ends its sessions."""
-    revoked = False
+    revoked: SessionEnd | None = None
     with db.write_session() as session:
         admin = require_admin(session, actor)
         user = _get(session, user_id)
@@ -150,17 +150,17 @@ def update(
             user.role = role
             if role == Role.employee:
                 user.is_admin = False
-            revoked = True
+            revoked = SessionEnd.role_changed
         if is_admin is not None and is_admin != user.is_admin:
             if is_admin and not user.is_technician:
                 raise InvalidInput(N_("Only technicians can be administrators."))
             user.is_admin = is_admin
-            revoked = True
+            revoked = SessionEnd.role_changed
         if is_active is not None and is_active != user.is_active:
             user.is_active = is_active
-            revoked = True
-        if revoked:
-            _revoke(session, user)
+            revoked = SessionEnd.role_changed if is_active else SessionEnd.deactivated
+        if revoked is not None:
+            _revoke(session, user, revoked)
             if not (user.is_active and user.is_technician):
                 remote.end_for_technician(session, user.id, EndReason.reassigned)
         session.add(user)
@@ -175,7 +175,7 @@ def reset_password(actor: User, user_id: int) -> str:
         require_admin(session, actor)
         user = _get(session, user_id)
         user.password_hash = password_hash
-        _revoke(session, user)
+        _revoke(session, user, SessionEnd.password_reset)
         session.add(user)
     return password
 
@@ -191,7 +191,7 @@ def change_password(actor: User, current_password: str, new_password: str) -> Us
     with db.write_session() as session:
         user = load_actor(session, actor)
         user.password_hash = password_hash
-        _revoke(session, user)
+        _revoke(session, user, SessionEnd.password_changed)
         session.add(user)
     return user
 

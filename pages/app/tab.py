@@ -18,7 +18,7 @@ from helpdesk.core import i18n
 from helpdesk.core.errors import UNEXPECTED, HelpdeskError, NotAuthenticated
 from helpdesk.core.events import SessionsRevoked
 from helpdesk.domain import auth
-from models import User
+from models import SessionEnd, User
 from pages.app import live
 from pages.app.i18n import _, error_text, set_locale
 
@@ -85,19 +85,19 @@ class Tab:
         except NotAuthenticated:
             return False
 
-    def end(self) -> None:
-        """Sends the tab to the sign-in page, then ends it on the server: its sockets are cut and
-        its elements and subscriptions dropped, so nothing more reaches even a tab that ignores
-        the redirect."""
+    def end(self, reason: SessionEnd | None = None) -> None:
+        """Sends the tab to the sign-in page (which says why, when it is known), then ends it on
+        the server: its sockets are cut and its elements and subscriptions dropped, so nothing more
+        reaches even a tab that ignores the redirect."""
         if self.client.is_deleted:
             return
         with self.client:
-            ui.navigate.to("/login")
+            ui.navigate.to(f"/login?ended={SessionEnd(reason).value}" if reason else "/login")
         background_tasks.create(_close(self.client), name="end page")
 
     async def _on_revoked(self, event: Any) -> None:
         if isinstance(event, SessionsRevoked) and not self.reissuing and not await self.still_valid():
-            self.end()
+            self.end(event.reason)
 
 
 CLOSE_AFTER = 0.3  # seconds for the redirect to reach the browser first

@@ -16,6 +16,7 @@ from helpdesk.core.config import get_settings
 from helpdesk.core.errors import HelpdeskError
 from helpdesk.core.security import SESSION, decode_token
 from helpdesk.domain import auth, setup
+from models import SessionEnd
 from pages.app.i18n import _, error_text
 from pages.app.tab import browser_id, open_tab
 from pages.app.theme import frame
@@ -64,7 +65,19 @@ def same_origin(request: Request) -> bool:
     return origin == own or origin in get_settings().allowed_origins
 
 
-async def login_page(request: Request) -> RedirectResponse | None:
+def _ended_text(ended: str) -> str | None:
+    """Why this browser was sent here, when its session was ended elsewhere."""
+    texts = {
+        SessionEnd.signed_out: _("You signed out (in this or another tab)."),
+        SessionEnd.password_changed: _("Your password was changed. Sign in with the new one."),
+        SessionEnd.password_reset: _("An administrator reset your password. Sign in with the new one."),
+        SessionEnd.role_changed: _("An administrator changed your role or rights. Sign in again to go on."),
+        SessionEnd.deactivated: _("An administrator deactivated your account."),
+    }
+    return texts.get(SessionEnd(ended)) if ended in SessionEnd.__members__ else None
+
+
+async def login_page(request: Request, ended: str = "") -> RedirectResponse | None:
     if await open_tab(request) is not None:
         return RedirectResponse("/")
     address = _client_address(request)
@@ -72,6 +85,15 @@ async def login_page(request: Request) -> RedirectResponse | None:
     device = request.cookies.get(auth.DEVICE_COOKIE)
     with frame(None, _("Sign in")), ui.card().classes("w-full max-w-sm mx-auto mt-16 p-6 gap-3"):
         ui.label(_("Sign in to the helpdesk")).classes("text-xl font-bold")
+        why = _ended_text(ended)
+        if why:
+            with (
+                ui.row()
+                .classes("w-full no-wrap items-center gap-2 p-2 rounded bg-blue-1 text-blue-10")
+                .props("role=status")
+            ):
+                ui.icon("info")
+                ui.label(why).mark("session-ended")
         email = (
             ui.input(_("Email"))
             .props("type=email autocomplete=username maxlength=254 autofocus")

@@ -2,6 +2,7 @@ from nicegui.testing import User
 
 from helpdesk.core.config import get_settings
 from helpdesk.domain import auth, users
+from models import Role
 from tests.conftest import PASSWORD, People
 from tests.pages.conftest import sign_in
 
@@ -77,3 +78,11 @@ async def test_hsts_is_sent_when_cookies_are_secure(user: User, monkeypatch) -> 
     answer = await user.http_client.get("/login")
     assert answer.headers["strict-transport-security"].startswith("max-age=")
     assert "Secure" in answer.headers["set-cookie"]  # the browser id, like the session, over HTTPS only
+
+
+async def test_a_page_ended_by_a_role_change_says_why_on_the_sign_in_page(user: User, people: People) -> None:
+    sign_in(user, people.employee_a)
+    await user.open("/")
+    users.update(people.admin, people.employee_a.id, role=Role.technician)
+    await user.should_see("An administrator changed your role or rights. Sign in again to go on.", retries=60)
+    await user.should_see(marker="sign-in")
