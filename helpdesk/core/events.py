@@ -44,6 +44,7 @@ class MessagePosted:
     message: ChatMessage
     requester_id: int
     assignee_id: int | None
+    ticket_title: str = ""
 
     @property
     def ticket_id(self) -> int:

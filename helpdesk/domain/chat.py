@@ -191,7 +191,7 @@ def _save(actor: User, ticket_id: int, body: str, internal: bool, stored: Stored
             session.flush()
             files = (_file(attachment),)
         posted = _message(message, actor, files)
-        db.publish(session, MessagePosted(posted, ticket.requester_id, ticket.assignee_id))
+        db.publish(session, MessagePosted(posted, ticket.requester_id, ticket.assignee_id, ticket.title))
         # Writing a message means having read everything before it: the other side learns that too.
         if _mark_read(session, actor.id, ticket_id, message.id):
             db.publish(session, _seen(actor, ticket_id, message.id))

@@ -133,7 +133,17 @@ def test_a_message_elsewhere_raises_a_toast_and_the_tab_count(app: App, browser:
     employee.goto(app.url + "/")
     technician = open_ticket(browser, app, "tom@example.com", url)
     send(technician, "Which camera model is it?")
-    expect(employee.get_by_text(f"New message on #{ticket_number} from Tom Technician")).to_be_visible(timeout=3000)
+    toast = employee.locator(".q-notification").filter(has_text="Tom Technician: Which camera model is it?")
+    expect(toast).to_be_visible(timeout=3000)
+    link = toast.get_by_role("link", name=f"#{ticket_number} Teams camera is black")
+    expect(link).to_be_visible()
     expect(employee).to_have_title(re.compile(r"^\(1\) "))
+    # The toast stays clear of the header: Sign out can be clicked while it shows.
+    toast_box = toast.bounding_box()
+    header_box = employee.locator("header").bounding_box()
+    assert toast_box and header_box and toast_box["y"] > header_box["y"] + header_box["height"]
+    assert employee.get_by_role("button", name="Sign out").is_visible()
     row = employee.get_by_role("row").filter(has_text="Teams camera is black")
     expect(row.locator(".q-badge").filter(has_text="1")).to_be_visible()
+    link.click()
+    employee.wait_for_url(url)

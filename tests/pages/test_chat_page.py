@@ -99,7 +99,8 @@ async def test_unread_count_on_the_dashboard(user: User, people: People) -> None
     await eventually(lambda: [row["unread"] for row in table.rows] == [0])
     chat.post(people.technician, ticket_id, "news")
     await eventually(lambda: [row["unread"] for row in table.rows] == [1])
-    await user.should_see("New message on #1 from Tom Technician", retries=20)
+    await user.should_see("Tom Technician: news", retries=20)
+    await user.should_see('<a href="/tickets/1"', retries=20)  # the toast links to the ticket
 
 
 async def test_a_page_left_behind_does_not_mark_messages_seen(user: User, people: People) -> None:
