@@ -15,15 +15,16 @@ from pages.components.notifier import MessageNotifier
 from pages.components.remote_consent import EmployeeConsent
 
 PRIMARY = "#1f4e79"
-STATUS_COLOR = {Status.open: "blue-7", Status.in_progress: "orange-8", Status.resolved: "green-7"}
-PRIORITY_COLOR = {
-    Priority.low: "grey-6",
-    Priority.normal: "blue-grey-6",
-    Priority.high: "deep-orange-7",
-    Priority.urgent: "red-9",
+# Badge colours are classes of pages/static/app.css, each readable (WCAG AA) in light and dark mode.
+STATUS_CLASS = {Status.open: "status-open", Status.in_progress: "status-progress", Status.resolved: "status-resolved"}
+PRIORITY_CLASS = {
+    Priority.low: "priority-low",
+    Priority.normal: "priority-normal",
+    Priority.high: "priority-high",
+    Priority.urgent: "priority-urgent",
 }
-CONTENT = "w-full max-w-6xl mx-auto p-4 gap-4"
-MUTED = "text-grey-7 text-sm"
+CONTENT = "w-full max-w-6xl mx-auto p-4 max-sm:px-2 gap-4"
+MUTED = "text-muted text-sm"
 
 
 def status_label(status: Status) -> str:
@@ -53,11 +54,21 @@ def category_label(category: str) -> str:
     return labels[str(category)]
 
 
+def status_badge(status: Status) -> str:
+    return f'<span class="badge {STATUS_CLASS[Status(status)]}">{escape(status_label(status))}</span>'
+
+
+def priority_badge(priority: Priority) -> str:
+    label = escape(priority_label(priority))
+    return f'<span class="badge badge-outline {PRIORITY_CLASS[Priority(priority)]}">{label}</span>'
+
+
 def register() -> None:
     app.colors(primary=PRIMARY)
     # Shared by every page (added once, not per page: each per-page element costs memory).
     ui.add_head_html(f'<link rel="stylesheet" href="{static_url("app.css")}">', shared=True)
     ui.add_body_html(f'<script src="{static_url("drafts.js")}"></script>', shared=True)
+    ui.add_body_html(f'<script src="{static_url("lists.js")}"></script>', shared=True)
 
 
 def _nav_link(href: str, icon: str, text: str, title: str = "") -> str:
@@ -113,6 +124,6 @@ def not_found(page: Tab | None, text: str | None = None) -> None:
     """What an address shows to someone who may not know it exists."""
     with frame(page, _("Not found")):
         with ui.card().classes("w-full max-w-lg mx-auto mt-10 p-6 items-center gap-3").mark("not-found"):
-            ui.icon("search_off", size="48px").classes("text-grey-7")
+            ui.icon("search_off", size="48px").classes("text-muted")
             ui.label(text or _("This page does not exist.")).classes("text-xl text-center")
             ui.link(_("Back to the dashboard"), "/").classes("text-primary")

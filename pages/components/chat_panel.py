@@ -92,7 +92,7 @@ class ChatPanel:
             ui.html(
                 f'<input type="file" class="chat-file hidden" accept="{ACCEPT}" multiple tabindex="-1">'
                 f'<button type="button" data-attach aria-label="{attach}" title="{attach}" '
-                'class="q-btn q-btn--flat q-btn--round q-btn--actionable q-focusable text-grey-8 q-pa-sm">'
+                'class="q-btn q-btn--flat q-btn--round q-btn--actionable q-focusable text-muted q-pa-sm">'
                 '<i class="q-icon material-icons text-[24px]" aria-hidden="true">attach_file</i></button>',
                 sanitize=False,
             ).mark("chat-attach")
@@ -212,7 +212,7 @@ class ChatPanel:
         here = _("Also here: {names}", names=", ".join(others)) if others else ""
         heading = escape(_("Conversation"))
         self.presence.set_content(
-            f'<div class="flex items-center justify-between"><span class="text-sm font-bold text-grey-7">'
+            f'<div class="flex items-center justify-between"><span class="text-sm font-bold text-muted">'
             f'{heading}</span><span class="{MUTED}">{escape(here)}</span></div>'
         )
 

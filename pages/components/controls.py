@@ -38,7 +38,7 @@ def confirm(question: str, detail: str, action: str, on_confirm: Handler, mark: 
     """Ask before something that cannot be undone; the action runs only on the second click."""
     with ui.dialog() as dialog, ui.card().classes("w-full max-w-sm gap-3"):
         ui.label(question).classes("text-lg font-bold")
-        ui.label(detail).classes("text-grey-8")
+        ui.label(detail).classes("text-muted")
 
         async def confirmed() -> None:
             dialog.close()

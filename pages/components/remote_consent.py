@@ -79,7 +79,7 @@ class EmployeeConsent:
             ui.label(_("It connects to {address} (this computer's VNC server).", address=event.address)).classes(
                 "text-sm"
             ).mark("remote-address")
-            ui.label(_("You can stop it at any moment.")).classes("text-grey-7 text-sm")
+            ui.label(_("You can stop it at any moment.")).classes("text-muted text-sm")
             with ui.row().classes("w-full justify-end"):
                 ui.button(_("Decline"), on_click=lambda: self._answer(event.remote_id, False)).props("flat")
                 ui.button(_("Accept"), on_click=lambda: self._answer(event.remote_id, True)).mark("remote-accept")

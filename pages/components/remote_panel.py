@@ -120,13 +120,13 @@ class TechnicianRemote:
                     "w-full h-[520px] border-0 rounded bg-black"
                 ).mark("remote-viewer")
             elif event.status == RemoteStatus.declined:
-                ui.label(_("{name} declined remote assistance.", name=self._requester())).classes("text-grey-8")
+                ui.label(_("{name} declined remote assistance.", name=self._requester())).classes("text-muted")
             elif event.status == RemoteStatus.expired:
-                ui.label(_("The request expired without an answer.")).classes("text-grey-8")
+                ui.label(_("The request expired without an answer.")).classes("text-muted")
             elif event.end_reason in BRIDGE_REASONS:
                 ui.label(bridge_refusal_text(event.end_reason)).classes("text-negative").mark("remote-ended")
             else:
-                ui.label(_("The remote session has ended.")).classes("text-grey-8").mark("remote-ended")
+                ui.label(_("The remote session has ended.")).classes("text-muted").mark("remote-ended")
 
     def _requester(self) -> str:
         return self.view.requester_name if self.view else "?"
@@ -149,14 +149,14 @@ class TechnicianRemote:
                 {RemoteMode.view.value: _("View only"), RemoteMode.control.value: _("Control (keyboard and mouse)")},
                 value=RemoteMode.view.value,
             ).mark("remote-mode")
-            ui.label(_("Workstation (VNC)")).classes("text-sm text-grey-7")
+            ui.label(_("Workstation (VNC)")).classes("text-sm text-muted")
             with ui.row().classes("w-full no-wrap gap-2"):
                 host_input = ui.input(_("Host"), value=host or "").props("maxlength=255").classes("grow")
                 host_input.mark("remote-host")
                 port_input = ui.number(_("Port"), value=port, min=1, max=65535, precision=0).classes("w-28")
                 port_input.mark("remote-port")
             ui.label(_("The employee is asked first. A VNC password, if any, is typed in the viewer.")).classes(
-                "text-grey-7 text-sm"
+                "text-muted text-sm"
             )
 
             async def send() -> None:

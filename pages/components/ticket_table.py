@@ -12,23 +12,48 @@ from models import User
 from pages.app import live
 from pages.app.i18n import _, ago
 from pages.app.tab import FAILED, Tab
-from pages.app.theme import PRIORITY_COLOR, STATUS_COLOR, category_label, priority_label, status_label
+from pages.app.theme import PRIORITY_CLASS, STATUS_CLASS, category_label, priority_label, status_label
 
 REFRESH_DELAY = 0.15  # coalesces a burst of changes into one query per open table
 
-_STATUS_SLOT = """<q-td :props="props">
-  <q-badge rounded :color="props.row.status_color" :label="props.value" class="px-2 py-1"/>
-</q-td>"""
-_UNREAD_SLOT = """<q-td :props="props">
-  <q-badge v-if="props.value" rounded color="red-7" :label="props.value"><q-icon name="chat" class="q-ml-xs"/></q-badge>
-</q-td>"""
-_PRIORITY_SLOT = """<q-td :props="props">
-  <q-badge rounded outline :color="props.row.priority_color" :label="props.value" class="px-2 py-1"/>
-</q-td>"""
+# Every row's title is a link to the ticket: reachable by Tab, opened by Enter, in a new tab by a
+# middle click. A header that sorts is a button. On a phone each row is laid out as a card by CSS
+# (pages/static/app.css, .ticket-table): title first, then status, priority, assignee, last update.
+_HEADER_CELL = """<q-th :props="props" :aria-sort="props.col.aria_sort">
+  <button v-if="props.col.sortable" type="button" class="sort-button" @click.stop="props.sort(props.col)">
+    {{ props.col.label }}</button>
+  <span v-else>{{ props.col.label }}</span>
+</q-th>"""
+_CELLS = {
+    "id": '<q-td key="id" :props="props" class="text-muted cell-id">#{{ props.row.id }}</q-td>',
+    "title": '<q-td key="title" :props="props" class="wrap-anywhere cell-title" style="white-space: normal">'
+    '<a :href="\'/tickets/\' + props.row.id" class="ticket-link">{{ props.row.title }}</a></q-td>',
+    "status": '<q-td key="status" :props="props"><span :class="props.row.status_class">'
+    "{{ props.row.status_label }}</span></q-td>",
+    "priority": '<q-td key="priority" :props="props"><span :class="props.row.priority_class">'
+    "{{ props.row.priority_label }}</span></q-td>",
+    "unread": '<q-td key="unread" :props="props" class="cell-unread">'
+    '<span v-if="props.row.unread" class="badge unread-badge" :aria-label="props.row.unread_label">'
+    "{{ props.row.unread }}</span></q-td>",
+}
+
+
+def _cell(column: dict) -> str:
+    name, field = column["name"], column["field"]
+    return _CELLS.get(name, f'<q-td key="{name}" :props="props" class="cell-{name}">{{{{ props.row.{field} }}}}</q-td>')
+
+
+def _body_slot(columns: list[dict], selectable: bool) -> str:
+    check = (
+        '<q-td auto-width><q-checkbox dense v-model="props.selected" :aria-label="props.row.select_label"/></q-td>'
+        if selectable
+        else ""
+    )
+    return f'<q-tr :props="props">{check}{"".join(_cell(c) for c in columns)}</q-tr>'
 
 
 class TicketTable:
-    def __init__(self, page: Tab, query: queue.QueueQuery, *, show_requester: bool) -> None:
+    def __init__(self, page: Tab, query: queue.QueueQuery, *, show_requester: bool, selectable: bool = False) -> None:
         self.page = page
         self.query = query
         self._refresh_scheduled = False
@@ -40,6 +65,7 @@ class TicketTable:
             {"name": "priority", "label": _("Priority"), "field": "priority_label", "sortable": True, "align": "left"},
             {"name": "category", "label": _("Category"), "field": "category_label", "align": "left"},
         ]
+        self.selectable = selectable
         if show_requester:
             columns.append({"name": "requester", "label": _("Requester"), "field": "requester", "align": "left"})
         columns += [
@@ -55,17 +81,19 @@ class TicketTable:
             "descending": query.descending,
         }
         # Given at creation: a table made without `pagination` has no bottom bar (no paging controls).
-        self.table = (
-            ui.table(columns=columns, rows=[], row_key="id", pagination=pagination).classes("w-full").mark("tickets")
+        self.table = ui.table(
+            columns=columns,
+            rows=[],
+            row_key="id",
+            pagination=pagination,
+            selection="multiple" if selectable else None,
         )
+        self.table.classes("w-full ticket-table").mark("tickets")
         empty = _("No tickets here.")
         self.table.props(f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{empty}"')
-        self.table.add_slot("body-cell-status", _STATUS_SLOT)
-        self.table.add_slot("body-cell-priority", _PRIORITY_SLOT)
-        self.table.add_slot("body-cell-unread", _UNREAD_SLOT)
+        self.table.add_slot("header-cell", _HEADER_CELL)
+        self.table.add_slot("body", _body_slot(columns, selectable))
         self.table.on("request", self._on_request)
-        self.table.on("row-click", lambda e: ui.navigate.to(f"/tickets/{int(e.args[1]['id'])}"))
-        self.table.classes("cursor-pointer")
         if page.user.is_technician:  # the whole queue: every change and message may concern it
             live.on_every(page, self.table, self._on_event, TicketChanged, MessagePosted)
         else:  # their own tickets: only what is routed to them, so others' changes cost this page nothing
@@ -93,6 +121,12 @@ class TicketTable:
             "sortBy": self.query.sort.value,
             "descending": self.query.descending,
         }
+        for column in self.table.columns:
+            if column.get("sortable"):
+                sorted_here = column["name"] == self.query.sort.value
+                column["aria_sort"] = (
+                    ("descending" if self.query.descending else "ascending") if sorted_here else "none"
+                )
         self.table.update()
         for callback in self.on_refreshed:
             await callback()
@@ -107,12 +141,14 @@ class TicketTable:
             "id": item.id,
             "title": item.title,
             "status_label": status_label(item.status),
-            "status_color": STATUS_COLOR[item.status],
+            "status_class": f"badge {STATUS_CLASS[item.status]}",
             "priority_label": priority_label(item.priority),
-            "priority_color": PRIORITY_COLOR[item.priority],
+            "priority_class": f"badge badge-outline {PRIORITY_CLASS[item.priority]}",
+            "select_label": _("Select ticket #{id}", id=item.id),
+            "unread_label": _("{count} unread", count=unread),
             "category_label": category_label(item.category),
             "requester": item.requester_name,
-            "assignee": item.assignee_name or "—",
+            "assignee": item.assignee_name or _("Nobody"),
             "updated": ago(item.updated_at),
         }
 

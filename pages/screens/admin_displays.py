@@ -77,7 +77,7 @@ class DisplaysScreen:
                 "state": _state(d),
                 "revoked": d.revoked_at is not None,
                 "seen": when(d.last_seen_at),
-                "pair_action": _("Pairing link"),
+                "pair_action": _("New pairing link"),
                 "edit_action": _("Edit"),
                 "revoke_action": _("Revoke"),
             }

@@ -27,5 +27,5 @@ async def not_found_route(request: Request, exception: Exception) -> Response:
 def failed_page() -> None:
     """Drawn by NiceGUI when a page raised while it was built (the error is logged)."""
     ui.label(_("Something went wrong while showing this page.")).classes("text-xl").mark("page-error")
-    ui.label(_("Nothing you saved was lost. Try again in a moment.")).classes("text-grey-8")
+    ui.label(_("Nothing you saved was lost. Try again in a moment.")).classes("text-muted")
     ui.link(_("Back to the dashboard"), "/").classes("text-primary")

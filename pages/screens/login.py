@@ -136,7 +136,7 @@ async def setup_page(request: Request, token: str = "") -> RedirectResponse | No
     browser = browser_id(request)
     with frame(None, _("Set-up")), ui.card().classes("w-full max-w-md mx-auto mt-10 p-6 gap-3"):
         ui.label(_("Create the first administrator")).classes("text-xl font-bold")
-        ui.label(_("This account is a technician with administrator rights.")).classes("text-grey-7")
+        ui.label(_("This account is a technician with administrator rights.")).classes("text-muted")
         name = ui.input(_("Name")).props("maxlength=100").classes("w-full").mark("name")
         email = ui.input(_("Email")).props("type=email maxlength=254").classes("w-full").mark("email")
         password = password_input(_("Password (8 characters or more)"), "password", "new-password")

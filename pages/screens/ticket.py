@@ -23,12 +23,12 @@ from pages.app.tab import FAILED, Tab, open_tab
 from pages.app.text import render_body
 from pages.app.theme import (
     MUTED,
-    PRIORITY_COLOR,
-    STATUS_COLOR,
     category_label,
     frame,
     not_found,
+    priority_badge,
     priority_label,
+    status_badge,
     status_label,
 )
 from pages.components.chat_panel import ChatPanel
@@ -134,7 +134,7 @@ class TicketScreen:
                     # Title and entries in one element; an entry re-renders it (timelines are short).
                     self.timeline = ui.html("", sanitize=False).classes("w-full").mark("timeline")
                     heading = escape(_("Timeline"))
-                    self.timeline_rows = [f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{heading}</div>']
+                    self.timeline_rows = [f'<div class="text-sm font-bold text-muted q-mb-sm">{heading}</div>']
             with ui.card().classes("w-80 max-md:w-full gap-2") as side:
                 # One element for the whole block: every element costs memory on every open page.
                 self.details = (
@@ -195,16 +195,12 @@ class TicketScreen:
         t = view.ticket
         # Headings as escaped HTML: one element each instead of four and two, on every open page.
         self.heading.set_content(
-            f'<div class="flex items-center gap-3"><span class="text-2xl text-grey-6">#{t.id}</span>'
-            f'<span class="text-2xl font-bold wrap-anywhere min-w-0" data-role="title">{escape(t.title)}</span>'
-            f'<span class="q-badge q-badge--rounded bg-{STATUS_COLOR[t.status]} px-3 py-1 text-sm" data-role="status">'
-            f"{escape(status_label(t.status))}</span>"
-            f'<span class="q-badge q-badge--rounded q-badge--outline text-{PRIORITY_COLOR[t.priority]} '
-            'px-3 py-1 text-sm">'
-            f"{escape(priority_label(t.priority))}</span></div>"
+            f'<div class="flex flex-wrap items-center gap-x-3 gap-y-1"><span class="text-2xl text-muted">#{t.id}</span>'
+            f'<h1 class="text-2xl font-bold wrap-anywhere min-w-0 m-0" data-role="title">{escape(t.title)}</h1>'
+            f'<span data-role="status">{status_badge(t.status)}</span>{priority_badge(t.priority)}</div>'
         )
         self.description.set_content(
-            f'<div class="text-sm font-bold text-grey-7 q-mb-sm">{escape(_("Description"))}</div>'
+            f'<h2 class="text-sm font-bold text-muted q-mb-sm m-0">{escape(_("Description"))}</h2>'
             f'<div class="wrap-anywhere">{render_body(t.description)}</div>'
         )
         self.details.set_content(

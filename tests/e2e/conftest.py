@@ -22,6 +22,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "e2e password 123"
+# The sign-in page, maybe saying why the session ended (?ended=signed_out...).
+SIGN_IN = re.compile(r"/login(\?ended=\w+)?$")
 
 pytestmark = pytest.mark.e2e
 

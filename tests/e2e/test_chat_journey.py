@@ -144,6 +144,6 @@ def test_a_message_elsewhere_raises_a_toast_and_the_tab_count(app: App, browser:
     assert toast_box and header_box and toast_box["y"] > header_box["y"] + header_box["height"]
     assert employee.get_by_role("button", name="Sign out").is_visible()
     row = employee.get_by_role("row").filter(has_text="Teams camera is black")
-    expect(row.locator(".q-badge").filter(has_text="1")).to_be_visible()
+    expect(row.locator(".badge").filter(has_text="1")).to_be_visible()
     link.click()
     employee.wait_for_url(url)

@@ -49,7 +49,7 @@ def test_pair_watch_live_privacy_restart_and_revoke(app: App, browser: Browser) 
     admin.get_by_role("button", name="New display").click()
     admin.get_by_label("Name").fill("IT office TV")
     admin.get_by_role("button", name="Create").click()
-    link = admin.get_by_label("Pairing link").input_value()
+    link = admin.get_by_label("Pairing link", exact=True).input_value()
     assert re.search(r"/kiosk/pair\?code=[\w-]{40,}$", link)
     admin.wait_for_timeout(500)  # the dialog's opening animation
     screenshot(admin, "admin-displays")

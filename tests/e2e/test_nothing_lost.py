@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, report_problem, screenshot, sign_in
+from tests.e2e.conftest import PASSWORD, SIGN_IN, report_problem, screenshot, sign_in
 from tests.support.app_process import App
 
 BOX = "Write a message…"
@@ -83,8 +83,9 @@ def test_drafts_survive_a_reload_and_a_restart_and_an_outage_keeps_the_message(a
     expect(page.get_by_text("Not sent: the server could not be reached")).to_be_visible(timeout=3000)
     expect(box(page)).to_have_value("It also beeps three times")
     screenshot(page, "chat-not-sent")
-    app.start()
-    expect(box(page)).to_have_value("It also beeps three times", timeout=15000)  # reloaded, draft back
+    with page.expect_navigation(timeout=30000):  # the page reloads once the server is back
+        app.start()
+    expect(box(page)).to_have_value("It also beeps three times", timeout=15000)  # the draft, back
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".q-message-text-content").filter(has_text="It also beeps three times")).to_have_count(
         1, timeout=5000
@@ -98,7 +99,7 @@ def test_drafts_survive_a_reload_and_a_restart_and_an_outage_keeps_the_message(a
     # Signing out leaves no draft behind in this browser.
     box(page).fill("private words")
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url("**/login")
+    page.wait_for_url(SIGN_IN)
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('helpdesk-draft:'))") == []
 
 

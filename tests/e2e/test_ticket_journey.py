@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PASSWORD, App, screenshot, sign_in
+from tests.e2e.conftest import PASSWORD, SIGN_IN, App, screenshot, sign_in
 
 
 def mark_no_reload(page: Page) -> None:
@@ -47,7 +47,7 @@ def test_ticket_lifecycle_is_live_on_both_sides(app: App, browser: Browser) -> N
     screenshot(technician, "technician-queue")
 
     mark_no_reload(employee)
-    status = employee.locator(".q-badge").first
+    status = employee.locator(".badge").first
     expect(status).to_have_text("Open")
 
     row.click()
@@ -121,11 +121,11 @@ def test_sign_out_link_ends_the_session(app: App, browser: Browser) -> None:
     page = sign_in(browser, app, "ben@example.com")
     cookie = next(c for c in page.context.cookies() if c["name"] == "helpdesk_session")["value"]
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(app.url + "/login")
+    page.wait_for_url(SIGN_IN)
     # The old token is refused by the server, not merely forgotten by the browser.
     page.context.add_cookies([{"name": "helpdesk_session", "value": cookie, "url": app.url}])
     page.goto(app.url + "/")
-    page.wait_for_url(app.url + "/login")
+    page.wait_for_url(SIGN_IN)
 
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -137,25 +137,30 @@ def test_every_ticket_of_a_long_list_is_reachable_with_the_paging_controls(
 ) -> None:
     api = httpx.Client(base_url=app.api_url, timeout=30)
     ben = api.post("/api/v1/auth/token", json={"email": "ben@example.com", "password": PASSWORD}).json()
-    for i in range(30):
+    for i in range(60):
         api.post(
             "/api/v1/tickets",
             json={"title": f"Paging {size} {i}", "description": "d", "priority": "low", "category": "other"},
             headers={"Authorization": f"Bearer {ben['access_token']}"},
         ).raise_for_status()
-    page = sign_in(browser, app, "ben@example.com")  # his own list: 30 tickets and more
+    page = sign_in(browser, app, "ben@example.com")  # his own list: 60 tickets and more
     page.set_viewport_size(VIEWPORTS[size])
     table = page.locator(".q-table__container")
     expect(table.locator(".q-table__bottom")).to_be_visible()
-    expect(table.locator("tbody tr")).to_have_count(25)
-    first_page = set(table.locator("tbody tr td:nth-child(2)").all_inner_texts())
+    links = table.locator("a.ticket-link")  # rows on a desktop, cards on a phone: a link each
+    expect(links).to_have_count(25)
+    seen: set[str] = set()
     next_page = table.locator(".q-table__bottom button", has_text="chevron_right")  # its icon's name
-    next_page.scroll_into_view_if_needed()
-    next_page.click()  # the next-page control
-    page.wait_for_function("document.querySelector('.q-table__bottom').innerText.includes('26-')")
-    second_page = set(table.locator("tbody tr td:nth-child(2)").all_inner_texts())
-    # The 30 newest tickets: 25 on the first page, the other 5 reached only through the control.
-    assert {f"Paging {size} {i}" for i in range(30)} <= first_page | second_page
+    for shown in ("26-", "51-"):
+        seen |= set(links.all_inner_texts())
+        next_page.scroll_into_view_if_needed()
+        next_page.click()  # the next-page control
+        page.wait_for_function(f"document.querySelector('.q-table__bottom').innerText.includes('{shown}')")
+    seen |= set(links.all_inner_texts())
+    # The oldest of the 60 is on the third page, reached only through the control.
+    assert {f"Paging {size} {i}" for i in range(60)} <= seen
+    page.get_by_role("link", name=f"Paging {size} 0", exact=True).click()
+    expect(page.get_by_role("heading", name=f"Paging {size} 0")).to_be_visible()
     page.context.close()
 
 
@@ -170,6 +175,6 @@ def test_sign_out_by_keyboard(app: App, browser: Browser, size: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_timeout(1500)  # the form's answer and the server's own redirect both lead to sign-in
-    expect(page).to_have_url(app.url + "/login")
+    expect(page).to_have_url(SIGN_IN)
     assert not any(c["name"] == "helpdesk_session" for c in page.context.cookies())
     page.context.close()

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from bench.nicegui_client import PageTab
 from bench.remote import find_button
-from tests.e2e.conftest import PASSWORD, sign_in
+from tests.e2e.conftest import PASSWORD, SIGN_IN, sign_in
 from tests.support.app_process import App, free_port
 
 
@@ -79,7 +79,7 @@ def test_an_attackers_sign_in_code_signs_nobody_in(app: App, browser: Browser) -
     victim = browser.new_context().new_page()
     victim.goto(app.url + "/login")
     victim.goto(codes[0])
-    victim.wait_for_url(app.url + "/login")
+    victim.wait_for_url(SIGN_IN)
     assert not any(c["name"] == "helpdesk_session" for c in victim.context.cookies())
     attacker.context.close()
     victim.context.close()
@@ -122,7 +122,7 @@ def test_after_sign_out_nothing_reaches_the_sessions_other_tabs(app: App, browse
     assert connected.wait(30)
     time.sleep(1.0)
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url(app.url + "/login")
+    page.wait_for_url(SIGN_IN)
     time.sleep(2.0)
     note = {"body": "Internal: the admin password is in the safe", "internal": True}
     headers = {"Authorization": f"Bearer {ada['access_token']}"}
@@ -134,7 +134,7 @@ def test_after_sign_out_nothing_reaches_the_sessions_other_tabs(app: App, browse
     closed, frames = result["closed"], result["frames"]
     assert closed  # the server cut its socket
     assert not any(b"admin password" in frame for frame in frames)
-    second_tab.wait_for_url(app.url + "/login")  # the well-behaved tab went to sign-in
+    second_tab.wait_for_url(SIGN_IN)  # the well-behaved tab went to sign-in
     page.context.close()
 
 

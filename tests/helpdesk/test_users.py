@@ -3,7 +3,7 @@ import pytest
 from helpdesk.core import events
 from helpdesk.core.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
 from helpdesk.domain import auth, users
-from models import Role
+from models import Role, SessionEnd
 from tests.conftest import PASSWORD, People
 
 
@@ -51,8 +51,11 @@ def test_an_admin_cannot_lock_themselves_out(people: People) -> None:
             users.update(people.admin, people.admin.id, **change)
 
 
-@pytest.mark.parametrize("change", [{"is_active": False}, {"role": Role.technician}])
-def test_deactivation_or_role_change_ends_sessions_at_once(people: People, change: dict) -> None:
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [({"is_active": False}, SessionEnd.deactivated), ({"role": Role.technician}, SessionEnd.role_changed)],
+)
+def test_deactivation_or_role_change_ends_sessions_at_once(people: People, change: dict, reason: SessionEnd) -> None:
     token = auth.start_session(people.employee_a)
     assert auth.verify(token).user.id == people.employee_a.id
     seen: list[events.Event] = []
@@ -60,7 +63,7 @@ def test_deactivation_or_role_change_ends_sessions_at_once(people: People, chang
     users.update(people.admin, people.employee_a.id, **change)
     with pytest.raises(NotAuthenticated):
         auth.verify(token)
-    assert events.SessionsRevoked(people.employee_a.id) in seen
+    assert events.SessionsRevoked(people.employee_a.id, reason=reason) in seen  # the sign-in page says why
     # Their already-loaded identity can act no more either.
     with pytest.raises(NotAuthenticated):
         users.set_language(people.employee_a, "fr")

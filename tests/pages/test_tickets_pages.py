@@ -99,7 +99,7 @@ async def test_ticket_page_updates_live_when_someone_else_changes_it(user: User,
     tickets.set_status(people.technician, ticket_id, Status.in_progress)
     await user.should_see("Tom Technician changed the status from Open to In progress", retries=20)
     heading = user.find(marker="ticket-heading").elements.pop()
-    assert 'data-role="status">In progress<' in heading.content
+    assert 'data-role="status"><span class="badge status-progress">In progress<' in heading.content
 
 
 async def test_technician_queue_shows_new_tickets_live(user: User, people: People) -> None:
