@@ -5,45 +5,28 @@ It is part of the frame, so the employee sees the request on whatever page they 
 
 from nicegui import ui
 
-from helpdesk.core.events import RemoteChanged
 from helpdesk.core.views import RemoteView
 from helpdesk.domain import remote
 from models import RemoteMode, RemoteStatus
 from pages.app import live
 from pages.app.i18n import _
 from pages.app.tab import Tab
+from pages.components.remote_follower import RemoteFollower
 
 
-class EmployeeConsent:
+class EmployeeConsent(RemoteFollower):
     """On every page of an employee: the request prompt, then the banner while it lasts."""
 
     def __init__(self, page: Tab) -> None:
-        self.page = page
+        super().__init__(page, ui.context.client.content)
         self.dialog: ui.dialog | None = None
         self.banner: ui.element | None = None
-        self.shown: tuple[int, str] | None = None
-        self.anchor = ui.context.client.content
         live.on_user(page, self.anchor, self.on_event)
 
-    async def load(self) -> None:
-        with self.anchor:  # a background task starts outside the page's context
-            current = await self.page.call(remote.live_for) or []
-        if self.shown is not None:
-            return  # a live event came meanwhile: it is newer than this snapshot
-        for view in current:
-            self.show(view)
+    def concerns(self, view: RemoteView) -> bool:
+        return view.employee_id == self.page.user.id
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, RemoteChanged):
-            self.show(event.remote)
-
-    def show(self, event: RemoteView) -> None:
-        if event.employee_id != self.page.user.id:
-            return
-        # The page's first load and a live event may tell the same thing: show it once.
-        if self.shown == (event.remote_id, event.status):
-            return
-        self.shown = (event.remote_id, event.status)
+    def present(self, event: RemoteView) -> None:
         self._close()
         with self.anchor:
             if event.status == RemoteStatus.requested:

@@ -3,7 +3,6 @@ then the session's state and the viewer (pages/screens/remote_viewer.py) in an i
 
 from nicegui import background_tasks, ui
 
-from helpdesk.core.events import RemoteChanged
 from helpdesk.core.views import RemoteView
 from helpdesk.domain import remote
 from helpdesk.domain.tickets import TicketView
@@ -12,6 +11,7 @@ from pages.app import live
 from pages.app.i18n import _
 from pages.app.tab import FAILED, Tab
 from pages.components.controls import dialog_actions
+from pages.components.remote_follower import RemoteFollower
 
 
 def mode_text(mode: RemoteMode) -> str:
@@ -39,7 +39,7 @@ def bridge_refusal_text(reason: EndReason) -> str:
     return _("The bridge refused the connection: {reason}.", reason=end_reason_text(reason))
 
 
-class TechnicianRemote:
+class TechnicianRemote(RemoteFollower):
     """The ticket page's remote assistance: the button, then the session's state and viewer.
 
     Both are made when first needed (the button once the ticket is mine, the area below the
@@ -47,27 +47,20 @@ class TechnicianRemote:
     """
 
     def __init__(self, page: Tab, ticket_id: int, after: ui.element, actions: ui.element) -> None:
-        self.page = page
+        super().__init__(page, actions)
         self.ticket_id = ticket_id
         self.after = after
         self.actions = actions
         self.area: ui.column | None = None
         self.button: ui.button | None = None
         self.live: RemoteView | None = None
-        self.heard = False
         self.view: TicketView | None = None
         live.on_ticket(page, ticket_id, actions, self.on_event)
         # A session already running (the technician reloaded the page) shows again.
         background_tasks.create(self.load(), name="remote state")
 
-    async def load(self) -> None:
-        with self.actions:
-            current = await self.page.call(remote.live_for) or []
-        if self.heard:
-            return  # a live event came meanwhile: it is newer than this snapshot
-        for view in current:
-            if view.ticket_id == self.ticket_id:
-                self.show_session(view)
+    def concerns(self, view: RemoteView) -> bool:
+        return view.technician_id == self.page.user.id and view.ticket_id == self.ticket_id
 
     def show(self, view: TicketView) -> None:
         self.view = view
@@ -96,16 +89,7 @@ class TechnicianRemote:
             self.area.move(target_index=container.default_slot.children.index(self.after) + 1)
         return self.area
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, RemoteChanged):
-            self.show_session(event.remote)
-
-    def show_session(self, event: RemoteView) -> None:
-        if event.technician_id != self.page.user.id:
-            return
-        if self.live is not None and (self.live.remote_id, self.live.status) == (event.remote_id, event.status):
-            return  # already shown (the page's first load and a live event can both bring it)
-        self.heard = True
+    def present(self, event: RemoteView) -> None:
         self.live = event if event.status in remote.LIVE else None
         self._update_button()
         area = self._area()

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from helpdesk.domain import policy
-from pages.app.tab import Tab, open_tab
+from pages.app.tab import FAILED, Tab, open_tab
 from pages.app.theme import frame, not_found
 
 
@@ -29,6 +29,25 @@ async def admin_page(request: Request, title: str, make_screen: Callable[[Tab], 
         screen = make_screen(page)
     await screen.refresh()
     return None
+
+
+class Records:
+    """An administrator's table of records, one row of action buttons each, re-read on demand."""
+
+    page: Tab
+    table: ui.table
+
+    def load(self, actor: Any) -> list:
+        raise NotImplementedError
+
+    def row(self, record: Any) -> dict:
+        """The record's other columns and action labels (its id and name are added)."""
+        raise NotImplementedError
+
+    async def refresh(self) -> None:
+        result = await self.page.call(self.load)
+        if result is not FAILED:
+            self.table.rows = [{"id": record.id, "name": record.name} | self.row(record) for record in result]
 
 
 def column(name: str, label: str, field: str | None = None, sortable: bool = False) -> dict:

@@ -13,7 +13,7 @@ from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
 from pages.components.controls import dialog_actions
-from pages.screens.admin import action_table, admin_page, column
+from pages.screens.admin import Records, action_table, admin_page, column
 
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
@@ -37,7 +37,9 @@ def _state(display: Display) -> str:
     return _("Waiting for pairing")
 
 
-class DisplaysScreen:
+class DisplaysScreen(Records):
+    load = staticmethod(kiosk.list_displays)
+
     def __init__(self, page: Tab, base_url: str) -> None:
         self.page = page
         self.base_url = base_url.rstrip("/")
@@ -55,34 +57,8 @@ class DisplaysScreen:
         ]
         # A screen that pairs (or a revocation elsewhere) shows here without a reload.
         live.on_every(page, ui.context.client.layout, lambda _event: self.refresh(), DisplayChanged)
-        self.table = action_table(
-            columns,
-            _ACTIONS_SLOT,
-            "displays",
-            {"pair": self.pair, "edit": self.edit_dialog, "revoke": self.revoke_dialog},
-        )
-
-    async def refresh(self) -> None:
-        result = await self.page.call(kiosk.list_displays)
-        if result is FAILED:
-            return
-        self.table.rows = [
-            {
-                "id": d.id,
-                "name": d.name,
-                "language": d.language,
-                "language_label": i18n.LANGUAGE_NAMES.get(d.language, d.language),
-                "privacy": d.privacy,
-                "privacy_label": _("On") if d.privacy else _("Off (names and descriptions shown)"),
-                "state": _state(d),
-                "revoked": d.revoked_at is not None,
-                "seen": when(d.last_seen_at),
-                "pair_action": _("New pairing link"),
-                "edit_action": _("Edit"),
-                "revoke_action": _("Revoke"),
-            }
-            for d in result
-        ]
+        actions = {"pair": self.pair, "edit": self.edit_dialog, "revoke": self.revoke_dialog}
+        self.table = action_table(columns, _ACTIONS_SLOT, "displays", actions)
 
     def show_link(self, display: Display, code: str) -> None:
         link = f"{self.base_url}/kiosk/pair?code={code}"
@@ -157,6 +133,21 @@ class DisplaysScreen:
 
             dialog_actions(dialog, _("Revoke"), revoke, "revoke-confirm", props="color=negative")
         dialog.open()
+
+    @staticmethod
+    def row(d: Display) -> dict:
+        return {
+            "language": d.language,
+            "language_label": i18n.LANGUAGE_NAMES.get(d.language, d.language),
+            "privacy": d.privacy,
+            "privacy_label": _("On") if d.privacy else _("Off (names and descriptions shown)"),
+            "state": _state(d),
+            "revoked": d.revoked_at is not None,
+            "seen": when(d.last_seen_at),
+            "pair_action": _("New pairing link"),
+            "edit_action": _("Edit"),
+            "revoke_action": _("Revoke"),
+        }
 
 
 async def displays_page(request: Request) -> RedirectResponse | None:

@@ -1,16 +1,18 @@
 """`/admin/users`: administrators create, deactivate, reactivate, re-role and reset accounts."""
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from helpdesk.domain import users
-from models import Role
+from models import Role, User
 from pages.app.i18n import _, when
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import MUTED
 from pages.components.controls import confirm, dialog_actions, icon_button, password_input
-from pages.screens.admin import action_table, admin_page, column
+from pages.screens.admin import Records, action_table, admin_page, column
 
 _ACTIONS_SLOT = """
 <q-td :props="props" auto-width>
@@ -30,7 +32,9 @@ def _role_label(role: Role, is_admin: bool) -> str:
     return _("Employee")
 
 
-class UsersScreen:
+class UsersScreen(Records):
+    load = staticmethod(users.list_users)
+
     def __init__(self, page: Tab) -> None:
         self.page = page
         with ui.row().classes("w-full items-center justify-between"):
@@ -43,34 +47,8 @@ class UsersScreen:
             column("state", _("State")),
             column("created", _("Created")),
         ]
-        self.table = action_table(
-            columns,
-            _ACTIONS_SLOT,
-            "users",
-            {"role": self.role_dialog, "reset": self.reset, "active": self.toggle_active},
-        )
-
-    async def refresh(self) -> None:
-        result = await self.page.call(users.list_users)
-        if result is FAILED:
-            return
-        self.table.rows = [
-            {
-                "id": u.id,
-                "name": u.name,
-                "email": u.email,
-                "role": u.role.value,
-                "admin": u.is_admin,
-                "role_label": _role_label(u.role, u.is_admin),
-                "active": u.is_active,
-                "state": _("Active") if u.is_active else _("Deactivated"),
-                "created": when(u.created_at),
-                "role_action": _("Change role"),
-                "reset_action": _("Reset password"),
-                "active_action": _("Deactivate") if u.is_active else _("Reactivate"),
-            }
-            for u in result
-        ]
+        actions = {"role": self.role_dialog, "reset": self.reset, "active": self.toggle_active}
+        self.table = action_table(columns, _ACTIONS_SLOT, "users", actions)
 
     def create_dialog(self) -> None:
         with ui.dialog() as dialog, ui.card().classes("w-full max-w-md gap-3"):
@@ -131,16 +109,28 @@ class UsersScreen:
         self.page.end()
         return False
 
-    async def reset(self, row: dict) -> None:
-        if not await self._still_admin():
-            return
-        confirm(
-            _("Reset the password of {name}?", name=row.get("name", "?")),
-            _("Their current password stops working and their sessions end at once."),
-            _("Reset password"),
-            lambda: self._reset(row),
-            "reset-confirm",
+    @staticmethod
+    def _question(kind: str, name: str) -> tuple[str, str, str]:
+        """(question, what follows, the action's name) before a destructive action."""
+        if kind == "reset":
+            return (
+                _("Reset the password of {name}?", name=name),
+                _("Their current password stops working and their sessions end at once."),
+                _("Reset password"),
+            )
+        return (
+            _("Deactivate {name}?", name=name),
+            _("They are signed out everywhere and cannot sign in until an administrator reactivates them."),
+            _("Deactivate"),
         )
+
+    async def _ask(self, kind: str, row: dict, then: Callable[[], Awaitable[None]]) -> None:
+        if await self._still_admin():
+            question, detail, action = self._question(kind, row.get("name", "?"))
+            confirm(question, detail, action, then, f"{kind}-confirm")
+
+    async def reset(self, row: dict) -> None:
+        await self._ask("reset", row, lambda: self._reset(row))
 
     async def _reset(self, row: dict) -> None:
         password = await self.page.call(users.reset_password, int(row["id"]))
@@ -165,24 +155,31 @@ class UsersScreen:
         ui.notify(_("Copied."), type="positive")
 
     async def toggle_active(self, row: dict) -> None:
-        if not await self._still_admin():
-            return
-        if not row["active"]:
+        if row["active"]:
+            await self._ask("deactivate", row, lambda: self._set_active(row))
+        elif await self._still_admin():
             await self._set_active(row)  # reactivating takes nothing from anyone: no question
-            return
-        confirm(
-            _("Deactivate {name}?", name=row.get("name", "?")),
-            _("They are signed out everywhere and cannot sign in until an administrator reactivates them."),
-            _("Deactivate"),
-            lambda: self._set_active(row),
-            "deactivate-confirm",
-        )
 
     async def _set_active(self, row: dict) -> None:
         if await self.page.call(users.update, int(row["id"]), is_active=not row["active"]) is FAILED:
             return
         ui.notify(_("Account deactivated.") if row["active"] else _("Account reactivated."))
         await self.refresh()
+
+    @staticmethod
+    def row(u: User) -> dict:
+        return {
+            "email": u.email,
+            "role": u.role.value,
+            "admin": u.is_admin,
+            "role_label": _role_label(u.role, u.is_admin),
+            "active": u.is_active,
+            "state": _("Active") if u.is_active else _("Deactivated"),
+            "created": when(u.created_at),
+            "role_action": _("Change role"),
+            "reset_action": _("Reset password"),
+            "active_action": _("Deactivate") if u.is_active else _("Reactivate"),
+        }
 
 
 async def users_page(request: Request) -> RedirectResponse | None:
