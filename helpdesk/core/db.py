@@ -25,6 +25,7 @@ CANNOT_SAVE = N_("The server cannot save right now. Nothing was changed; try aga
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+SQLITE_POOL_SIZE = 20
 _engine: Engine | None = None
 _write_engine: Engine | None = None
 
@@ -48,7 +49,14 @@ def _sqlite_begin(conn: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        # A pool as wide as the threads that read at once (NiceGUI's io_bound workers, the API's
+        # thread pool): past it, SQLAlchemy opens a fresh connection per request, pragmas and all.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 5},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_SIZE,
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -1,7 +1,9 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from helpdesk.core.errors import InvalidInput
-from helpdesk.domain import queue, tickets
+from helpdesk.domain import chat, queue, tickets
 from helpdesk.domain.queue import QueueQuery, Sort, View
 from models import Category, Priority, Status
 from tests.conftest import POSTGRES, People
@@ -90,8 +92,41 @@ def test_filters(people: People, board: dict) -> None:
     assert ids_of(queue.list_tickets(people.technician, QueueQuery(assignee=str(people.technician_2.id)))) == {
         board["theirs"]
     }
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(assignee="someone"))) == {
+        board["mine"],
+        board["theirs"],
+    }
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(requester=people.employee_b.id))) == {
+        board["theirs"],
+        board["resolved"],
+    }
     with pytest.raises(InvalidInput):
-        queue.list_tickets(people.technician, QueueQuery(assignee="someone"))
+        queue.list_tickets(people.technician, QueueQuery(assignee="anyone"))
+
+
+def test_date_ranges_are_whole_days(people: People, board: dict) -> None:
+    today = datetime.now(UTC).date()
+    everything = {board[k] for k in board}
+    assert ids_of(queue.list_tickets(people.technician, QueueQuery(created_from=today, created_to=today))) == everything
+    assert queue.list_tickets(people.technician, QueueQuery(created_to=today - timedelta(days=1))).total == 0
+    assert queue.list_tickets(people.technician, QueueQuery(updated_from=today + timedelta(days=1))).total == 0
+    with pytest.raises(InvalidInput):
+        queue.list_tickets(people.technician, QueueQuery(created_from=today, created_to=today - timedelta(days=1)))
+
+
+def test_search_finds_requesters_and_the_messages_the_reader_may_see(people: People, board: dict) -> None:
+    chat.post(people.technician, board["theirs"], "Replaced the toner cartridge")
+    chat.post(people.technician, board["unassigned"], "Suspect a bad motherboard here", internal=True)
+    search = lambda actor, q: ids_of(queue.list_tickets(actor, QueueQuery(view=View.all, q=q)))  # noqa: E731
+    assert search(people.technician, "toner") == {board["theirs"]}
+    assert search(people.technician, "motherboard") == {board["unassigned"]}
+    assert search(people.employee_a, "motherboard") == set()  # an internal note stays the technicians'
+    assert search(people.employee_b, "toner") == {board["theirs"]}
+    requester = people.employee_b
+    assert search(people.technician, requester.email) == {board["theirs"], board["resolved"]}
+    assert search(people.technician, requester.name.split()[0].lower()) >= {board["theirs"], board["resolved"]}
+    assert queue.ticket_number("#42") == queue.ticket_number(" 42 ") == 42
+    assert queue.ticket_number("42 printers") is None
 
 
 def test_sort_by_priority_puts_urgent_first(people: People, board: dict) -> None:

@@ -1,6 +1,7 @@
 """Tickets: the queue, one ticket, its changes and its timeline."""
 
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import Query, Request
@@ -48,9 +49,21 @@ def list_tickets(
     priority: Priority | None = None,
     category: Category | None = None,
     assignee: Annotated[
-        str | None, Query(pattern=r"^(me|none|[1-9][0-9]{0,8})$", description="me, none or a user id")
+        str | None,
+        Query(pattern=r"^(me|none|someone|[1-9][0-9]{0,8})$", description="me, none, someone or a user id"),
     ] = None,
-    q: Annotated[str, Query(max_length=QUERY_MAX, description="words of the title or description, or #number")] = "",
+    requester: Annotated[int | None, Query(ge=1, le=999_999_999, description="the requester's user id")] = None,
+    created_from: Annotated[date | None, Query(description="created on or after this day (UTC)")] = None,
+    created_to: Annotated[date | None, Query(description="created on or before this day (UTC)")] = None,
+    updated_from: Annotated[date | None, Query(description="last changed on or after this day (UTC)")] = None,
+    updated_to: Annotated[date | None, Query(description="last changed on or before this day (UTC)")] = None,
+    q: Annotated[
+        str,
+        Query(
+            max_length=QUERY_MAX,
+            description="words of the title, description, visible messages or requester's name or email; or #number",
+        ),
+    ] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=PER_PAGE_MAX)] = 25,
     sort: Sort = Sort.updated,
@@ -68,6 +81,11 @@ def list_tickets(
             priority=priority,
             category=category,
             assignee=assignee,
+            requester=requester,
+            created_from=created_from,
+            created_to=created_to,
+            updated_from=updated_from,
+            updated_to=updated_to,
         ),
     )
     items = [_model(TicketSummary, r, r.requester_name, r.assignee_name) for r in result.items]
