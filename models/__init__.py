@@ -5,6 +5,7 @@ from models.health import HealthProbe
 from models.idempotency import IdempotencyKey
 from models.message import Attachment, Message, MessageRead
 from models.remote import BRIDGE_REASONS, EndReason, RemoteAssistance, RemoteMode, RemoteStatus, RemoteStep, RemoteToken
+from models.saved_view import SavedView
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
 from models.user import Assignee, Requester, Role, SessionEnd, User
@@ -29,6 +30,7 @@ __all__ = [
     "Requester",
     "RevokedSession",
     "Role",
+    "SavedView",
     "SessionEnd",
     "Status",
     "Ticket",

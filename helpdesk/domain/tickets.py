@@ -10,7 +10,7 @@ from sqlalchemy import update as sql_update
 from sqlmodel import Session
 
 from helpdesk.core import db, events
-from helpdesk.core.errors import N_, Conflict, InvalidInput, PermissionDenied
+from helpdesk.core.errors import N_, Conflict, HelpdeskError, InvalidInput, NotFound, PermissionDenied
 from helpdesk.domain import policy, remote
 from helpdesk.domain.policy import load_actor
 from helpdesk.domain.timeline import TimelineEntry, entries
@@ -262,3 +262,41 @@ def edit(actor: User, ticket_id: int, title: str | None = None, description: str
 
 def reopen(actor: User, ticket_id: int) -> Ticket:
     return update(actor, ticket_id, Changes(status=Status.open))
+
+
+BULK_MAX = 100
+
+
+@dataclass
+class BulkResult:
+    done: list[int]
+    # ticket id -> why it was left as it was (a HelpdeskError, its message for the reader to translate)
+    refused: dict[int, HelpdeskError]
+
+
+def bulk(actor: User, ticket_ids: list[int], changes: Changes | None = None, *, take_them: bool = False) -> BulkResult:
+    """The same change on several tickets (the queue's selected rows), technicians only.
+
+    Each ticket is changed in its own transaction by the same service as one at a time, so each
+    gets its own timeline entry and live update, and one refusal (taken meanwhile, gone) leaves
+    the others done.
+    """
+    with db.read_session() as session:
+        policy.require_technician(load_actor(session, actor), N_("Only technicians can change several tickets."))
+    if not 1 <= len(ticket_ids) <= BULK_MAX:
+        raise InvalidInput(N_("Select 1 to {max} tickets."), max=BULK_MAX)
+    if (changes is None) == (not take_them):
+        raise InvalidInput(N_("Choose one action for the selected tickets."))
+    result = BulkResult([], {})
+    for ticket_id in dict.fromkeys(ticket_ids):
+        try:
+            if take_them:
+                take(actor, ticket_id)
+            else:
+                assert changes is not None
+                update(actor, ticket_id, changes)
+        except (InvalidInput, Conflict, NotFound, PermissionDenied) as refusal:
+            result.refused[ticket_id] = refusal
+        else:
+            result.done.append(ticket_id)
+    return result

@@ -77,6 +77,22 @@ def technicians() -> list[User]:
         return list(session.exec(query))
 
 
+def find_people(actor: User, text: str, limit: int = 20) -> list[User]:
+    """Active people whose name or email holds the text (the queue's requester filter)."""
+    with db.read_session() as session:
+        actor = load_actor(session, actor)
+        policy.require_technician(actor, N_("Only technicians can look people up."))
+        escaped = text.strip()[:NAME_MAX].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = (
+            select(User)
+            .where(User.is_active, User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
+            .order_by(User.name)
+            .limit(limit)
+        )
+        return list(session.exec(query))
+
+
 def create_unchecked(
     email: str,
     name: str,
