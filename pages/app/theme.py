@@ -69,6 +69,7 @@ def register() -> None:
     ui.add_head_html(f'<link rel="stylesheet" href="{static_url("app.css")}">', shared=True)
     ui.add_body_html(f'<script src="{static_url("drafts.js")}"></script>', shared=True)
     ui.add_body_html(f'<script src="{static_url("lists.js")}"></script>', shared=True)
+    ui.add_body_html(f'<script src="{static_url("shortcuts.js")}"></script>', shared=True)
 
 
 def _nav_link(href: str, icon: str, text: str, title: str = "") -> str:
@@ -92,6 +93,12 @@ def _header_html(page: Tab | None) -> str:
         links.append(_nav_link("/admin/users", "group", _("Users")))
         links.append(_nav_link("/admin/displays", "tv", _("Displays")))
     links.append(_nav_link("/profile", "account_circle", page.user.name))
+    keys = escape(_("Keyboard shortcuts"))
+    links.append(
+        f'<button type="button" title="{keys} (?)" aria-label="{keys}" onclick="emitEvent(\'helpdesk-shortcuts\')" '
+        'class="flex items-center text-white px-3 py-2 rounded hover:bg-white/10 max-sm:hidden">'
+        '<i class="q-icon material-icons" aria-hidden="true">keyboard</i></button>'
+    )
     sign_out = escape(_("Sign out"))
     # A form post (checked for its Origin): no other site can sign anyone out with a link.
     links.append(
@@ -100,7 +107,34 @@ def _header_html(page: Tab | None) -> str:
         '<i class="q-icon material-icons" aria-hidden="true">logout</i></button></form>'
     )
     menu = f'<div class="flex items-center gap-1">{"".join(links)}</div>'
-    return f'<nav class="flex items-center justify-between">{brand}{menu}</nav>'
+    return f'<nav class="flex items-center justify-between" data-shortcuts>{brand}{menu}</nav>'
+
+
+def _shortcuts(page: Tab) -> list[tuple[str, str]]:
+    home = _("Go to the queue") if page.user.is_technician else _("Go to my tickets")
+    return [
+        ("/", _("Search the queue")),
+        ("j / k", _("Next / previous ticket in a list")),
+        ("Enter", _("Open it")),
+        ("n", _("New ticket")),
+        ("g q", home),
+        ("?", _("Show these shortcuts")),
+    ]
+
+
+def show_shortcuts(page: Tab) -> None:
+    """The list of keyboard shortcuts, made when asked for (not on every page load)."""
+    with ui.dialog() as dialog, ui.card().classes("w-full max-w-sm gap-2").mark("shortcuts"):
+        ui.label(_("Keyboard shortcuts")).classes("text-lg font-bold")
+        rows = "".join(
+            f'<tr><td class="pr-4 py-1"><kbd>{escape(key)}</kbd></td><td>{escape(text)}</td></tr>'
+            for key, text in _shortcuts(page)
+        )
+        ui.html(f"<table>{rows}</table>", sanitize=False)
+        with ui.row().classes("w-full justify-end"):
+            ui.button(_("Close"), on_click=dialog.close).props("flat")
+    dialog.on("hide", dialog.delete)
+    dialog.open()
 
 
 @contextmanager
@@ -109,6 +143,7 @@ def frame(page: Tab | None, title: str, ticket_id: int | None = None) -> Iterato
     ui.page_title(f"{title} · Helpdesk")
     if page is not None:
         MessageNotifier(page, title, ticket_id)
+        ui.on("helpdesk-shortcuts", lambda: show_shortcuts(page))
         if not page.user.is_technician:
             consent = EmployeeConsent(page)
             background_tasks.create(consent.load(), name="remote consent")

@@ -58,6 +58,8 @@ class TicketTable:
         self.query = query
         self._refresh_scheduled = False
         self.on_refreshed: list[Callable[[], Awaitable[None]]] = []
+        # Called after the reader changed the sort or the page (the queue writes its address).
+        self.on_request_done: list[Callable[[], None]] = []
         columns = [
             {"name": "id", "label": "#", "field": "id", "sortable": True, "align": "left"},
             {"name": "title", "label": _("Title"), "field": "title", "sortable": True, "align": "left"},
@@ -107,6 +109,8 @@ class TicketTable:
         self.query.sort = queue.Sort(sort_by) if sort_by in queue.Sort.__members__ else queue.Sort.updated
         self.query.descending = bool(pagination.get("descending"))
         await self.refresh()
+        for callback in self.on_request_done:
+            callback()
 
     async def refresh(self) -> None:
         loaded = await self.page.call(self._load)

@@ -9,3 +9,9 @@ document.addEventListener("click", (event) => {
   const link = row.querySelector("a.ticket-link");
   if (link) link.click();
 });
+
+// The queue writes its view, filters and page into the address (history.pushState); Back and
+// Forward change the address without asking the server, so the page loads again to show it.
+window.addEventListener("popstate", () => {
+  if (document.querySelector("[data-url-state]")) window.location.reload();
+});
