@@ -96,6 +96,7 @@ def test_filters_live_in_the_address_survive_reload_and_back_and_save_as_a_view(
     page.get_by_label("Name").fill("Urgent everywhere")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("View “Urgent everywhere” saved.")).to_be_visible()
+    screenshot(page, "queue-filters")
     page.goto(app.url + "/")
     expect(page.locator(".filter-chip")).to_have_count(0)
     page.get_by_role("button", name="Views").click()
@@ -110,7 +111,6 @@ def test_filters_live_in_the_address_survive_reload_and_back_and_save_as_a_view(
     assert f"/tickets/{urgent}" in page.get_by_role("link", name="Filters: the badge reader is dead").get_attribute(
         "href"
     )
-    screenshot(page, "queue-filters")
     page.context.close()
 
 
