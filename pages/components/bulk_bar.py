@@ -7,17 +7,14 @@ were not.
 
 from nicegui import ui
 
-from helpdesk.domain import tickets, users
+from helpdesk.domain import tickets
 from helpdesk.domain.tickets import Changes
-from models import Priority, Status, User
+from models import Priority, Status
 from pages.app.i18n import _, error_text
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import priority_label, status_label
+from pages.components.queue_filters import technician_names
 from pages.components.ticket_table import TicketTable
-
-
-def _technicians(_actor: User) -> list[tuple[int, str]]:
-    return [(u.id, u.name) for u in users.technicians() if u.id is not None]
 
 
 class BulkBar:
@@ -76,7 +73,7 @@ class BulkBar:
 
     async def _fill_assignees(self, menu: ui.menu) -> None:
         if self.technicians is None:
-            technicians = await self.page.call(_technicians)
+            technicians = await self.page.call(technician_names)
             if technicians is FAILED:
                 return
             self.technicians = technicians

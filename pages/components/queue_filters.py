@@ -22,7 +22,7 @@ Change = Callable[[], Awaitable[None]]
 CHIP = "filter-chip"
 
 
-def _technicians(_actor: User) -> list[tuple[int, str]]:
+def technician_names(_actor: User) -> list[tuple[int, str]]:
     return [(u.id, u.name) for u in users.technicians() if u.id is not None]
 
 
@@ -45,7 +45,7 @@ class QueueFilters:
         self.chips = ui.row().classes("w-full items-center gap-1").mark("active-filters")
 
     async def load(self) -> None:
-        technicians = await self.page.call(_technicians)
+        technicians = await self.page.call(technician_names)
         views = await self.page.call(saved_views.list_views)
         if technicians is FAILED or views is FAILED:
             return

@@ -45,7 +45,8 @@ def _cell(column: dict) -> str:
 
 def _body_slot(columns: list[dict], selectable: bool) -> str:
     check = (
-        '<q-td auto-width><q-checkbox dense v-model="props.selected" :aria-label="props.row.select_label"/></q-td>'
+        '<q-td auto-width class="cell-select">'
+        '<q-checkbox dense v-model="props.selected" :aria-label="props.row.select_label"/></q-td>'
         if selectable
         else ""
     )

@@ -159,3 +159,22 @@ def test_shortcuts_and_bulk_actions_by_keyboard(app: App, browser: Browser) -> N
     page.keyboard.press("q")
     page.wait_for_url(app.url + "/")
     page.context.close()
+
+
+def test_on_a_phone_the_filters_work_by_keyboard_and_rows_stay_readable(app: App, browser: Browser) -> None:
+    create(app, "ben@example.com", "Phone filters: the tablet will not charge", "high")
+    page = sign_in(browser, app, "tom@example.com")
+    page.set_viewport_size(PHONE)
+    page.get_by_role("tab", name="All", exact=True).click()
+    page.get_by_role("button", name="Filter by Priority").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("menuitem", name="High").click()
+    page.wait_for_url(re.compile(r"priority=high"))
+    chip = page.locator(".filter-chip").filter(has_text="Priority: High")
+    expect(chip).to_be_visible()
+    row = page.locator("tbody tr").filter(has=page.get_by_role("link", name=re.compile("Phone filters")))
+    checkbox, number = row.locator(".cell-select .q-checkbox").bounding_box(), row.locator(".cell-id").bounding_box()
+    assert checkbox and number and checkbox["x"] + checkbox["width"] <= number["x"]  # side by side, not on top
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "phone-queue-filters")
+    page.context.close()
