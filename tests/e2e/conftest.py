@@ -2,10 +2,11 @@
 headless Debian Chromium drives it through Playwright (sync API, module-scoped)."""
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from tests.support.app_process import ROOT, App
 
@@ -64,6 +65,20 @@ def sign_in(browser: Browser, app: App, email: str, locale: str = "en-US") -> Pa
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(app.url + "/")
     return page
+
+
+def box_of(locator: Locator, timeout: float = 5.0) -> dict[str, float]:
+    """The element's box once it holds still: a list that reloads (a tab, a live update) replaces
+    its rows, and a row read in between has no box."""
+    deadline = time.monotonic() + timeout
+    previous = None
+    while time.monotonic() < deadline:
+        box = locator.bounding_box()
+        if box is not None and box == previous:
+            return box
+        previous = box
+        time.sleep(0.1)
+    raise AssertionError(f"{locator} has no settled box after {timeout} s")
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -5,7 +5,7 @@ import re
 import httpx
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import PASSWORD, App, screenshot, sign_in
+from tests.e2e.conftest import PASSWORD, App, box_of, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 LONG_TITLE = "The second-floor printer prints every page twice and then jams on the third copy"
@@ -56,12 +56,13 @@ def test_on_a_phone_lists_are_cards_and_the_status_is_on_screen(app: App, browse
         page.set_viewport_size(PHONE)
         if email == "tom@example.com":
             page.get_by_role("tab", name=re.compile("All")).first.click()
+            page.wait_for_url(re.compile(r"view=open"))
         card = page.locator("tbody tr").filter(has=page.get_by_role("link", name=LONG_TITLE))
         expect(card).to_be_visible()
         status = card.locator(".badge").filter(has_text="Open")
         expect(status).to_be_visible()
-        box = status.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        box = box_of(status)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
         screenshot(page, f"phone-list-{email.split('@')[0]}")
         page.context.close()
@@ -173,7 +174,7 @@ def test_on_a_phone_the_filters_work_by_keyboard_and_rows_stay_readable(app: App
     chip = page.locator(".filter-chip").filter(has_text="Priority: High")
     expect(chip).to_be_visible()
     row = page.locator("tbody tr").filter(has=page.get_by_role("link", name=re.compile("Phone filters")))
-    checkbox, number = row.locator(".cell-select .q-checkbox").bounding_box(), row.locator(".cell-id").bounding_box()
+    checkbox, number = box_of(row.locator(".cell-select .q-checkbox")), box_of(row.locator(".cell-id"))
     assert checkbox and number and checkbox["x"] + checkbox["width"] <= number["x"]  # side by side, not on top
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "phone-queue-filters")
