@@ -8,7 +8,7 @@ from models.remote import BRIDGE_REASONS, EndReason, RemoteAssistance, RemoteMod
 from models.saved_view import SavedView
 from models.session import RevokedSession
 from models.ticket import Category, Priority, Status, Ticket, TicketEvent, TicketEventKind
-from models.user import Assignee, Requester, Role, SessionEnd, User
+from models.user import Assignee, Requester, Role, SessionEnd, Theme, User
 
 __all__ = [
     "BRIDGE_REASONS",
@@ -33,6 +33,7 @@ __all__ = [
     "SavedView",
     "SessionEnd",
     "Status",
+    "Theme",
     "Ticket",
     "TicketEvent",
     "TicketEventKind",

@@ -25,6 +25,14 @@ class SessionEnd(StrEnum):
     deactivated = "deactivated"
 
 
+class Theme(StrEnum):
+    """Light or dark pages; `system` follows the device's setting."""
+
+    system = "system"
+    light = "light"
+    dark = "dark"
+
+
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # Stored lower-cased: uniqueness is case-insensitive on every backend without a functional index.
@@ -37,6 +45,8 @@ class User(SQLModel, table=True):
     # Carried in every session token; bumping it ends all the user's sessions at once.
     token_version: int = 1
     language: str | None = Field(default=None, max_length=8)
+    # A Theme value, stored as text (a new database enum type would need its own migration step).
+    theme: str = Field(default=Theme.system.value, max_length=8, sa_column_kwargs={"server_default": "system"})
     # The workstation remote assistance connects to; empty: the address of the last sign-in.
     workstation_host: str | None = Field(default=None, max_length=255)
     workstation_port: int | None = None

@@ -69,7 +69,8 @@ def register() -> None:
     server.add_exception_handler(404, errors.not_found_route)  # in place of NiceGUI's bare page
     server.on_page_exception(errors.failed_page)
     for path, page in PAGES:
-        ui.page(path)(page)
+        # Light or dark as the device is set (a signed-in user's choice overrides it); the wall board is dark.
+        ui.page(path, dark=True if path == "/kiosk" else None)(page)
     for method, path, route in HTTP:
         server.add_api_route(path, route, methods=[method], include_in_schema=False)
     if remote_viewer.NOVNC.exists():

@@ -11,7 +11,7 @@ from helpdesk.core.errors import N_, Conflict, InvalidInput, PermissionDenied, f
 from helpdesk.core.security import PASSWORD_MAX, PASSWORD_MIN, hash_password, verify_password
 from helpdesk.domain import policy, remote
 from helpdesk.domain.policy import load_actor
-from models import EndReason, Role, SessionEnd, User
+from models import EndReason, Role, SessionEnd, Theme, User
 from models.user import EMAIL_MAX, NAME_MAX
 
 LANGUAGES = ("en", "fr")
@@ -212,11 +212,22 @@ def change_password(actor: User, current_password: str, new_password: str) -> Us
     return user
 
 
+def set_theme(actor: User, theme: str) -> User:
+    if theme not in set(Theme):
+        raise InvalidInput(N_("Unknown theme."))
+    return _set_preference(actor, theme=Theme(theme).value)
+
+
 def set_language(actor: User, language: str | None) -> User:
     if language is not None and language not in LANGUAGES:
         raise InvalidInput(N_("Unknown language."))
+    return _set_preference(actor, language=language)
+
+
+def _set_preference(actor: User, **values: object) -> User:
     with db.write_session() as session:
         user = load_actor(session, actor)
-        user.language = language
+        for name, value in values.items():
+            setattr(user, name, value)
         session.add(user)
     return user

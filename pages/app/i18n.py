@@ -1,5 +1,7 @@
 """`_()` for pages: translates into the language of the browser tab being drawn or handled."""
 
+import copy
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from nicegui import Client, context
@@ -8,11 +10,23 @@ from helpdesk.core import i18n
 from helpdesk.core.errors import HelpdeskError
 
 _locales: WeakKeyDictionary[Client, tuple[str, str]] = WeakKeyDictionary()
+# Quasar's own words (a table's "1-25 of 60", a date picker) and <html lang>.
+QUASAR_LANGUAGE = {"en": "en-US", "fr": "fr"}
 
 
 def set_locale(locale: str, accept_language: str | None = None) -> None:
     """This tab's language (en, fr) and the regional variant its dates are written in (en_GB...)."""
     _locales[context.client] = (locale, i18n.region(locale, accept_language))
+    set_page_options(language=QUASAR_LANGUAGE[locale])
+
+
+def set_page_options(**options: Any) -> None:
+    """Options of `ui.page` (language, dark) for this tab alone, before its HTML is written: the
+    route's page object is shared by every tab, so this tab gets its own copy."""
+    client = context.client
+    client.page = copy.copy(client.page)
+    for name, value in options.items():
+        setattr(client.page, name, value)
 
 
 def locale() -> str:

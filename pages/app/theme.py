@@ -7,8 +7,8 @@ from html import escape
 from nicegui import app, background_tasks, ui
 
 from helpdesk.domain import policy
-from models import Priority, Status
-from pages.app.i18n import _
+from models import Priority, Status, Theme
+from pages.app.i18n import _, set_page_options
 from pages.app.static import static_url
 from pages.app.tab import Tab
 from pages.components.notifier import MessageNotifier
@@ -142,6 +142,8 @@ def frame(page: Tab | None, title: str, ticket_id: int | None = None) -> Iterato
     """Header, navigation and a centred content column, the same on every signed-in page."""
     ui.page_title(f"{title} · Helpdesk")
     if page is not None:
+        if page.user.theme != Theme.system:  # else as the page was made: following the device
+            set_page_options(dark=page.user.theme == Theme.dark)
         MessageNotifier(page, title, ticket_id)
         ui.on("helpdesk-shortcuts", lambda: show_shortcuts(page))
         if not page.user.is_technician:

@@ -18,7 +18,7 @@ async def not_found_route(request: Request, exception: Exception) -> Response:
     endpoint = request.scope.get("endpoint")
     if endpoint is not None and not request.scope.get("nicegui_page_path") and isinstance(exception, HTTPException):
         return await http_exception_handler(request, exception)  # a plain route's own 404 stays JSON
-    with Client(page(""), request=request) as client:
+    with Client(page("", dark=None), request=request) as client:  # dark as the device is
         tab = await open_tab(request)
         not_found(tab)
     return client.build_response(request, 404)

@@ -1,4 +1,5 @@
-"""`/profile`: one's language and password; for employees, the workstation remote assistance reaches."""
+"""`/profile`: one's language, light or dark pages and password; for employees, the workstation
+remote assistance reaches."""
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -6,6 +7,7 @@ from nicegui import ui
 
 from helpdesk.core import i18n
 from helpdesk.domain import auth, remote, users
+from models import Theme
 from pages.app.i18n import _
 from pages.app.tab import FAILED, open_tab
 from pages.app.theme import MUTED, frame
@@ -36,6 +38,14 @@ async def profile_page(request: Request) -> RedirectResponse | None:
                     ui.navigate.reload()
 
             language.on_value_change(save_language)
+            themes = {Theme.system: _("As the device is set"), Theme.light: _("Light"), Theme.dark: _("Dark")}
+            theme = ui.select(themes, value=page.user.theme, label=_("Appearance")).classes("w-64").mark("theme")
+
+            async def save_theme() -> None:
+                if await page.call(users.set_theme, theme.value) is not FAILED:
+                    ui.navigate.reload()
+
+            theme.on_value_change(save_theme)
             if not page.user.is_technician:
                 host, port = remote.workstation(page.user)
                 where = f"{host}:{port}" if host else _("not known yet (it is where you sign in from)")

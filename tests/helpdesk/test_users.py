@@ -106,6 +106,16 @@ def test_password_hashes_are_argon2(people: People) -> None:
     assert user is not None and user.password_hash.startswith("$argon2")
 
 
+def test_theme_preference(people: People) -> None:
+    assert people.employee_a.theme == "system"  # follows the device until chosen
+    assert users.set_theme(people.employee_a, "dark").theme == "dark"
+    assert users.get(people.employee_a.id).theme == "dark"
+    for bad in ("blue", "", None):
+        with pytest.raises(InvalidInput):
+            users.set_theme(people.employee_a, bad)
+    assert users.get(people.employee_a.id).theme == "dark"
+
+
 def test_language_preference(people: People) -> None:
     assert users.set_language(people.employee_a, "fr").language == "fr"
     with pytest.raises(InvalidInput):
