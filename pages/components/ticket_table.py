@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from html import escape
 
 from nicegui import background_tasks, ui
 from nicegui.events import GenericEventArguments
@@ -96,6 +97,10 @@ class TicketTable:
         self.table.props(f'flat bordered :rows-per-page-options="[10,25,50,100]" no-data-label="{empty}"')
         self.table.add_slot("header-cell", _HEADER_CELL)
         self.table.add_slot("body", _body_slot(columns, selectable))
+        if selectable:
+            every = escape(_("Select every ticket on this page"))
+            checkbox = f'<q-checkbox dense v-model="props.selected" aria-label="{every}"/>'
+            self.table.add_slot("header-selection", checkbox)
         self.table.on("request", self._on_request)
         if page.user.is_technician:  # the whole queue: every change and message may concern it
             live.on_every(page, self.table, self._on_event, TicketChanged, MessagePosted)

@@ -23,6 +23,7 @@ from helpdesk.core.errors import N_
 from helpdesk.domain import kiosk
 from models import Display
 from models.clock import utcnow
+from pages.app.i18n import set_locale
 from pages.app.static import json_script, static_url
 from pages.kiosk.board import BOARD_EVENT, BoardHub, BoardView
 from pages.kiosk.render import WAIT_ALERT, WAIT_WARN
@@ -50,6 +51,7 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
     display: Display | None = await run.io_bound(kiosk.verify_cookie, request.cookies.get(kiosk.COOKIE))
     if display is None:
         locale = i18n.negotiate(None, request.headers.get("accept-language"))
+        set_locale(locale)
         if pairing == "invalid":
             text = N_("This pairing link was already used or has expired. Ask an administrator for a new one.")
         else:
@@ -57,6 +59,7 @@ async def kiosk_page(request: Request, pairing: str = "") -> None:
         _message_screen(locale, _t(locale, N_("This screen is not paired")), _t(locale, text))
         return
     locale = display.language if display.language in i18n.SUPPORTED else "en"
+    set_locale(locale)
     blocks = await hub.blocks_for_new_page((locale, display.privacy))
     ui.page_title(_t(locale, N_("Helpdesk board")) + f" · {display.name}")
     ui.add_head_html(f'<link rel="stylesheet" href="{static_url("kiosk.css")}">')

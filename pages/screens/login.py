@@ -124,6 +124,7 @@ async def login_page(request: Request, ended: str = "") -> RedirectResponse | No
 
 
 async def setup_page(request: Request, token: str = "") -> RedirectResponse | None:
+    await open_tab(request)  # sets the language
     if not setup.token_valid(token):
         if await run.io_bound(setup.needs_setup):
             with frame(None, _("Set-up")):
@@ -132,7 +133,6 @@ async def setup_page(request: Request, token: str = "") -> RedirectResponse | No
                 )
             return None
         return RedirectResponse("/login")
-    await open_tab(request)  # sets the language
     browser = browser_id(request)
     with frame(None, _("Set-up")), ui.card().classes("w-full max-w-md mx-auto mt-10 p-6 gap-3"):
         ui.label(_("Create the first administrator")).classes("text-xl font-bold")

@@ -4,13 +4,17 @@ headless Debian Chromium drives it through Playwright (sync API, module-scoped).
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from helpdesk.core import i18n
 from tests.support.app_process import ROOT, App
 
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -56,15 +60,40 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def sign_in(browser: Browser, app: App, email: str, locale: str = "en-US") -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
+def sign_in(browser: Browser, app: App, email: str, locale: str = "en-US", **options: Any) -> Page:
+    """A new browser context (a person's browser: `options` as Playwright's new_context takes
+    them) signed in through the sign-in form, in the locale's words."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, "locale": locale, **options})
     page = context.new_page()
     page.goto(app.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_here(page, email, locale)
     page.wait_for_url(app.url + "/")
     return page
+
+
+def sign_in_here(page: Page, email: str, locale: str = "en-US") -> None:
+    language = locale.split("-")[0]
+    page.get_by_label(i18n.gettext(language, "Email"), exact=True).fill(email)
+    page.get_by_label(i18n.gettext(language, "Password"), exact=True).fill(PASSWORD)
+    page.get_by_role("button", name=i18n.gettext(language, "Sign in"), exact=True).click()
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core (npm, pinned) finds against WCAG 2.0/2.1 A and AA on the page as it is now,
+    serious or critical only, one line per rule with up to four of its nodes. The context needs
+    `bypass_csp=True`: the app's CSP lets no unknown script run, axe included."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(400)  # Quasar's fades: a half-faded element has the wrong contrast
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=AXE)
+    return page.evaluate(
+        """async (tags) => {
+          const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+          return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v =>
+            `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(' | ')}`);
+        }""",
+        WCAG,
+    )
 
 
 def box_of(locator: Locator, timeout: float = 5.0) -> dict[str, float]:
