@@ -135,7 +135,8 @@ class TicketScreen:
                     self.timeline = ui.html("", sanitize=False).classes("w-full").mark("timeline")
                     heading = escape(_("Timeline"))
                     self.timeline_rows = [f'<div class="text-sm font-bold text-muted q-mb-sm">{heading}</div>']
-            with ui.card().classes("w-80 max-md:w-full gap-2") as side:
+            # On a phone the side card (state and actions) comes first, not after the whole chat.
+            with ui.card().classes("w-80 max-md:w-full max-md:order-first gap-2") as side:
                 # One element for the whole block: every element costs memory on every open page.
                 self.details = (
                     ui.html("", sanitize=False).classes("w-full pb-2 border-b border-gray-300").mark("details")

@@ -179,3 +179,24 @@ def test_on_a_phone_the_filters_work_by_keyboard_and_rows_stay_readable(app: App
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "phone-queue-filters")
     page.context.close()
+
+
+def test_on_a_phone_the_technicians_actions_are_at_the_top_of_the_ticket(app: App, browser: Browser) -> None:
+    ticket_id = create(app, "anna@example.com", "Phone actions: the scanner is offline", "high")
+    page = sign_in(browser, app, "tom@example.com")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{app.url}/tickets/{ticket_id}")
+    take = page.get_by_role("button", name="Take")
+    expect(take).to_be_visible()
+    box = box_of(take)
+    assert box["y"] + box["height"] <= PHONE["height"]  # on the first screen, no scrolling
+    take.click()
+    expect(page.locator(".badge").filter(has_text="Open").first).to_be_visible()
+    start = page.get_by_role("button", name="Start work")
+    box = box_of(start)
+    assert box["y"] + box["height"] <= PHONE["height"]
+    start.click()
+    expect(page.locator(".badge").filter(has_text="In progress").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "phone-ticket-technician")
+    page.context.close()
