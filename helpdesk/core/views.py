@@ -46,3 +46,4 @@ class RemoteView:
     ticket_title: str
     address: str = ""  # host:port the bridge connects to, shown to the employee before consent
     end_reason: EndReason | None = None
+    answer_by: datetime | None = None  # a request expires then without an answer

@@ -93,9 +93,11 @@ def _view(session: Session, remote: RemoteAssistance) -> RemoteView:
     address = f"{remote.host}:{remote.port}"
     title, name = ticket.title if ticket else "?", technician.name if technician else "?"
     r = remote
+    answer_by = r.requested_at + timedelta(seconds=REQUEST_SECONDS) if r.status == RemoteStatus.requested else None
     return RemoteView(
-        r.id, r.ticket_id, r.employee_id, r.technician_id, r.status, r.mode, name, title, address, r.end_reason
-    )
+        r.id, r.ticket_id, r.employee_id, r.technician_id, r.status, r.mode, name, title, address, r.end_reason,
+        answer_by,
+    )  # fmt: skip
 
 
 def _publish(session: Session, remote: RemoteAssistance) -> None:

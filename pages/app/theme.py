@@ -70,6 +70,7 @@ def register() -> None:
     ui.add_body_html(f'<script src="{static_url("drafts.js")}"></script>', shared=True)
     ui.add_body_html(f'<script src="{static_url("lists.js")}"></script>', shared=True)
     ui.add_body_html(f'<script src="{static_url("shortcuts.js")}"></script>', shared=True)
+    ui.add_body_html(f'<script src="{static_url("countdown.js")}"></script>', shared=True)
 
 
 def _nav_link(href: str, icon: str, text: str, title: str = "") -> str:

@@ -1,10 +1,13 @@
 """Controls every screen uses: labelled icon buttons, password fields, a dialog's closing row."""
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from html import escape
 from typing import Any
 
 from nicegui import ui
 
+from models.clock import utcnow
 from pages.app.i18n import _
 
 Handler = Callable[[], Awaitable[Any] | Any]
@@ -48,3 +51,10 @@ def confirm(question: str, detail: str, action: str, on_confirm: Handler, mark: 
 
         dialog_actions(dialog, action, confirmed, mark, props="color=negative")
     dialog.open()
+
+
+def countdown(until: datetime, text: str) -> str:
+    """HTML: `text` with its `{time}` (m:ss) counting down to `until` in the browser (static/countdown.js)."""
+    left = max(0, int((until - utcnow()).total_seconds()))
+    now = text.replace("{time}", f"{left // 60}:{left % 60:02d}")
+    return f'<span data-countdown="{left}" data-countdown-text="{escape(text)}">{escape(now)}</span>'

@@ -7,10 +7,11 @@ from nicegui import ui
 
 from helpdesk.core.views import RemoteView
 from helpdesk.domain import remote
-from models import RemoteMode, RemoteStatus
+from models import EndReason, RemoteMode, RemoteStatus
 from pages.app import live
 from pages.app.i18n import _
 from pages.app.tab import Tab
+from pages.components.controls import countdown
 from pages.components.remote_follower import RemoteFollower
 
 
@@ -35,6 +36,8 @@ class EmployeeConsent(RemoteFollower):
                 self._banner(event)
             elif event.status == RemoteStatus.expired:
                 ui.notify(_("The remote assistance request expired."), type="info")
+            elif event.status == RemoteStatus.ended and event.end_reason != EndReason.employee:
+                self._ended(event)
 
     def _close(self) -> None:
         if self.dialog is not None:
@@ -63,6 +66,9 @@ class EmployeeConsent(RemoteFollower):
                 "text-sm"
             ).mark("remote-address")
             ui.label(_("You can stop it at any moment.")).classes("text-muted text-sm")
+            if event.answer_by is not None:
+                left = _("Without an answer, the request expires in {time}.", time="{time}")
+                ui.html(countdown(event.answer_by, left), sanitize=False).classes("text-sm").mark("remote-countdown")
             with ui.row().classes("w-full justify-end"):
                 ui.button(_("Decline"), on_click=lambda: self._answer(event.remote_id, False)).props("flat")
                 ui.button(_("Accept"), on_click=lambda: self._answer(event.remote_id, True)).mark("remote-accept")
@@ -80,6 +86,14 @@ class EmployeeConsent(RemoteFollower):
             ui.icon("screen_share")
             ui.label(text).classes("font-bold").mark("remote-banner")
             ui.button(_("Stop"), on_click=lambda: self._stop(event.remote_id)).props("color=white text-color=red-8")
+
+    def _ended(self, event: RemoteView) -> None:
+        """Said, not only shown by the banner going: the technician or the system ended it."""
+        if event.end_reason == EndReason.technician:
+            text = _("{name} ended the remote session.", name=event.technician_name)
+        else:
+            text = _("The remote session has ended.")
+        ui.notify(text, type="info", timeout=8000)
 
     async def _answer(self, session_id: int, accept: bool) -> None:
         self._close()

@@ -10,7 +10,7 @@ from models import BRIDGE_REASONS, EndReason, RemoteMode, RemoteStatus, Status
 from pages.app import live
 from pages.app.i18n import _
 from pages.app.tab import FAILED, Tab
-from pages.components.controls import dialog_actions
+from pages.components.controls import countdown, dialog_actions
 from pages.components.remote_follower import RemoteFollower
 
 
@@ -42,14 +42,16 @@ def bridge_refusal_text(reason: EndReason) -> str:
 class TechnicianRemote(RemoteFollower):
     """The ticket page's remote assistance: the button, then the session's state and viewer.
 
-    Both are made when first needed (the button once the ticket is mine, the area below the
-    heading once a session exists): every element costs memory on every open ticket page.
+    Both are made when first needed (the button once the ticket is mine, the area at the top of
+    the ticket's main column once a session exists): every element costs memory on every open
+    ticket page. While a session runs, a wide screen shows the remote screen beside the
+    conversation (app.css `.remote-live`), over the page's whole width.
     """
 
-    def __init__(self, page: Tab, ticket_id: int, after: ui.element, actions: ui.element) -> None:
+    def __init__(self, page: Tab, ticket_id: int, main: ui.column, actions: ui.element) -> None:
         super().__init__(page, actions)
         self.ticket_id = ticket_id
-        self.after = after
+        self.main = main
         self.actions = actions
         self.area: ui.column | None = None
         self.button: ui.button | None = None
@@ -83,32 +85,46 @@ class TechnicianRemote(RemoteFollower):
 
     def _area(self) -> ui.column:
         if self.area is None:
-            container = self.after.parent_slot.parent
-            with container:
-                self.area = ui.column().classes("w-full gap-2")
-            self.area.move(target_index=container.default_slot.children.index(self.after) + 1)
+            with self.main:
+                self.area = ui.column().classes("w-full gap-2 remote-area")
+            self.area.move(target_index=0)
         return self.area
+
+    def _lay_out(self, watching: bool) -> None:
+        content = self.main.parent_slot.parent.parent_slot.parent  # main column -> row -> the page's column
+        for element in (self.main, content):
+            element.classes(add="remote-live" if watching else None, remove=None if watching else "remote-live")
 
     def present(self, event: RemoteView) -> None:
         self.live = event if event.status in remote.LIVE else None
         self._update_button()
+        self._lay_out(event.status == RemoteStatus.accepted)
         area = self._area()
         area.clear()
         with area:
             if event.status == RemoteStatus.requested:
                 self._status_card(_("Waiting for {name}'s answer…", name=self._requester()), event, _("Withdraw"))
+                if event.answer_by is not None:
+                    left = _("The request expires in {time}.", time="{time}")
+                    ui.html(countdown(event.answer_by, left), sanitize=False).classes("text-sm text-muted")
             elif event.status == RemoteStatus.accepted:
                 self._status_card(_("Remote session ({mode})", mode=mode_text(event.mode)), event, _("End session"))
                 title = _("Remote screen")
-                ui.element("iframe").props(f'src="/remote/{event.remote_id}/viewer" title="{title}"').classes(
-                    "w-full h-[520px] border-0 rounded bg-black"
-                ).mark("remote-viewer")
+                source = f'src="/remote/{event.remote_id}/viewer" title="{title}" allow="fullscreen"'
+                ui.element("iframe").props(source).classes("w-full remote-frame border-0 rounded bg-black").mark(
+                    "remote-viewer"
+                )
             elif event.status == RemoteStatus.declined:
                 ui.label(_("{name} declined remote assistance.", name=self._requester())).classes("text-muted")
             elif event.status == RemoteStatus.expired:
                 ui.label(_("The request expired without an answer.")).classes("text-muted")
             elif event.end_reason in BRIDGE_REASONS:
-                ui.label(bridge_refusal_text(event.end_reason)).classes("text-negative").mark("remote-ended")
+                with ui.row().classes("w-full items-center justify-between gap-2"):
+                    ui.label(bridge_refusal_text(event.end_reason)).classes("text-negative").mark("remote-ended")
+                    # A new request: the employee is asked again (their consent was for that connection).
+                    ui.button(_("Try again"), icon="refresh", on_click=self.request_dialog).props("outline").mark(
+                        "remote-retry"
+                    )
             else:
                 ui.label(_("The remote session has ended.")).classes("text-muted").mark("remote-ended")
 

@@ -38,15 +38,26 @@ async def viewer_page(request: Request, remote_id: str) -> RedirectResponse | No
         message = _("This remote session is not open to you.") if ticket is FAILED else _("noVNC is not installed.")
         ui.label(message).classes("text-white p-4").mark("viewer-refused")
         return None
-    config = {
-        "url": _bridge_url(request),
-        "token": ticket.token,
-        "viewOnly": ticket.view_only,
-        "text": {"connected": _("Connected"), "ended": _("Disconnected")},
+    text = {
+        "connected": _("Connected"),
+        "ended": _("Disconnected"),
+        "lost": _("The connection to the workstation was lost."),
+        "fullscreen": _("Full screen"),
+        "exitFullscreen": _("Leave full screen"),
+        "fit": _("Fit to the window"),
+        "actual": _("Actual size"),
     }
+    config = {"url": _bridge_url(request), "token": ticket.token, "viewOnly": ticket.view_only, "text": text}
     password, connecting, connect = escape(_("VNC password")), escape(_("Connecting…")), escape(_("Connect"))
+    reconnect, keys = escape(_("Reconnect")), escape(_("Send Ctrl+Alt+Del"))
+    cad = f'<button id="remote-cad" type="button" title="{keys}" aria-label="{keys}">Ctrl+Alt+Del</button>'
+    cad = "" if ticket.view_only else cad
     ui.html(
-        f'<div id="screen"></div><div id="remote-status">{connecting}</div>'
+        f'<div id="screen"></div>'
+        f'<div id="remote-bar"><span id="remote-status" role="status">{connecting}</span>'
+        f'<button id="remote-retry" type="button" hidden>{reconnect}</button><span class="grow"></span>'
+        f'<button id="remote-scale" type="button" aria-pressed="true">{escape(text["fit"])}</button>{cad}'
+        f'<button id="remote-fullscreen" type="button">{escape(text["fullscreen"])}</button></div>'
         f'<div id="remote-password"><form><input type="password" autocomplete="off" placeholder="{password}" '
         f'aria-label="{password}"><button>{connect}</button></form></div>',
         sanitize=False,

@@ -125,7 +125,7 @@ class TicketScreen:
         self.heading = ui.html("", sanitize=False).classes("w-full").mark("ticket-heading")
         self.remote: TechnicianRemote | None = None
         with ui.row().classes("w-full gap-4 items-start no-wrap max-md:flex-wrap"):
-            with ui.column().classes("grow gap-4 min-w-0"):
+            with ui.column().classes("grow gap-4 min-w-0 ticket-main") as main:
                 with ui.card().classes("w-full"):
                     self.description = ui.html("", sanitize=False).classes("w-full").mark("ticket-description")
                 self.chat = ChatPanel(page, view.ticket.id, view.ticket.requester_id)
@@ -143,7 +143,7 @@ class TicketScreen:
                 )
                 if is_tech:
                     self._technician_actions(technicians)
-                    self.remote = TechnicianRemote(page, view.ticket.id, after=self.heading, actions=side)
+                    self.remote = TechnicianRemote(page, view.ticket.id, main=main, actions=side)
                 else:
                     self._requester_actions()
         self.show(view)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
-from tests.e2e.conftest import App, report_problem, screenshot, sign_in
+from tests.e2e.conftest import App, box_of, report_problem, screenshot, sign_in
+from tests.support.app_process import free_vnc_port
 from tests.support.vnc import COLOUR, VncServer
 
 
@@ -20,11 +21,11 @@ def vnc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VncServer]:
     server.stop()
 
 
-def request_remote(technician: Page, vnc: VncServer, mode: str) -> None:
+def request_remote(technician: Page, vnc: VncServer, mode: str, port: int | None = None) -> None:
     technician.get_by_role("button", name="Remote assistance").click()
     technician.get_by_text(mode, exact=True).click()
     technician.get_by_label("Host").fill(vnc.host)
-    technician.get_by_label("Port").fill(str(vnc.port))
+    technician.get_by_label("Port").fill(str(port or vnc.port))
     technician.get_by_role("button", name="Send request").click()
     expect(technician.get_by_text("Waiting for Anna Employee's answer…")).to_be_visible()
 
@@ -135,3 +136,67 @@ def test_others_cannot_open_a_session(app: App, browser: Browser) -> None:
     admin = sign_in(browser, app, "ada@example.com")  # a technician, but not this ticket's
     admin.goto(app.url + "/remote/1/viewer")
     expect(admin.get_by_text("This remote session is not open to you.")).to_be_visible()
+
+
+def test_countdown_viewer_bar_wide_layout_ending_and_an_unreachable_workstation(
+    app: App, browser: Browser, vnc: VncServer
+) -> None:
+    employee = sign_in(browser, app, "anna@example.com")
+    url = report_problem(employee, "The printer driver will not install", "It asks for an admin password.")
+    technician = sign_in(browser, app, "tom@example.com")
+    technician.set_viewport_size({"width": 1600, "height": 900})
+    technician.goto(url)
+    technician.get_by_role("button", name="Take").click()
+
+    # The request shows both people how long it stays open, counting down.
+    request_remote(technician, vnc, "Control (keyboard and mouse)")
+    expect(technician.get_by_text(re.compile(r"The request expires in 1:[45]\d\."))).to_be_visible()
+    countdown = employee.get_by_text(re.compile(r"Without an answer, the request expires in (1:[45]\d)\."))
+    expect(countdown).to_be_visible(timeout=3000)
+    first = countdown.inner_text()
+    expect(countdown).not_to_have_text(first, timeout=3000)  # it moves
+    employee.get_by_role("button", name="Accept").click()
+
+    # On a wide screen the remote screen is beside the conversation, not above it.
+    frame = viewer(technician)
+    iframe, chat = (
+        box_of(technician.locator("iframe[title='Remote screen']")),
+        box_of(technician.locator("[data-chat-ticket]")),
+    )
+    assert iframe["x"] + iframe["width"] <= chat["x"] and iframe["y"] < chat["y"] + chat["height"], (iframe, chat)
+    assert iframe["width"] > 700  # the page's whole width while it runs (490 px in the usual column)
+    screenshot(technician, "remote-viewer-wide")
+
+    # The bar: Ctrl+Alt+Del reaches the workstation; fit or actual size; full screen.
+    bar = technician.frame_locator("iframe[title='Remote screen']")
+    bar.get_by_role("button", name="Send Ctrl+Alt+Del").click()
+    deadline = time.monotonic() + 3
+    while not {"Control_L", "Alt_L", "Delete"} <= set(vnc.pressed()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {"Control_L", "Alt_L", "Delete"} <= set(vnc.pressed())
+    bar.get_by_role("button", name="Fit to the window").click()
+    expect(bar.get_by_role("button", name="Actual size")).to_have_attribute("aria-pressed", "false")
+    assert frame.evaluate("window.helpdeskRfb.scaleViewport") is False
+    bar.get_by_role("button", name="Full screen").click()
+    expect(bar.get_by_role("button", name="Leave full screen")).to_be_visible()
+    assert frame.evaluate("document.fullscreenElement !== null")
+    bar.get_by_role("button", name="Leave full screen").click()
+    expect(bar.get_by_role("button", name="Full screen")).to_be_visible()
+
+    # The technician ends it: the employee is told, not only shown a banner going away.
+    technician.get_by_role("button", name="End session").click()
+    expect(employee.get_by_text("Tom Technician ended the remote session.")).to_be_visible(timeout=3000)
+    expect(employee.get_by_text("Tom Technician is controlling your screen")).to_be_hidden()
+
+    # A workstation nothing answers on: the reason, a way to try again, and the employee's banner gone.
+    request_remote(technician, vnc, "View only", port=free_vnc_port())
+    employee.get_by_role("button", name="Accept").click()
+    refusal = "The bridge refused the connection: the workstation could not be reached."
+    expect(technician.get_by_text(refusal)).to_be_visible(timeout=8000)
+    expect(employee.get_by_text("Tom Technician is viewing your screen")).to_be_hidden(timeout=3000)
+    expect(employee.get_by_text("The remote session has ended.")).to_be_visible()
+    screenshot(technician, "remote-unreachable")
+    technician.get_by_role("button", name="Try again").click()
+    expect(technician.get_by_role("button", name="Send request")).to_be_visible()
+    employee.context.close()
+    technician.context.close()
