@@ -43,6 +43,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_ticket_requester_updated", "requester_id", "updated_at"),
         Index("ix_ticket_title", "title"),
         Index("ix_ticket_status_priority_updated", "status", "priority_rank", "updated_at"),
+        # The whole queue newest first (a search walks it), and the newest change at a glance.
+        Index("ix_ticket_updated", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,4 +1,5 @@
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,6 +82,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field("", validation_alias="HELPDESK_TRUSTED_PROXIES")
     # Largest request body, uploads aside (those may be the attachment limit plus 64 KiB).
     request_max_bytes: int = Field(1_000_000, ge=1024, validation_alias="HELPDESK_REQUEST_MAX_BYTES")
+    # Database reads at once in one process; the others queue in order (helpdesk/core/db.py FairGate).
+    db_readers: int = Field(
+        default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=256, validation_alias="HELPDESK_DB_READERS"
+    )
 
     @field_validator("remote_networks", "trusted_proxies")
     @classmethod

@@ -1,7 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
+from helpdesk.core import db
 from helpdesk.core.errors import InvalidInput
 from helpdesk.domain import chat, queue, tickets
 from helpdesk.domain.queue import QueueQuery, Sort, View
@@ -148,3 +150,65 @@ def test_paging(people: People, board: dict) -> None:
 
 def test_counts(people: People, board: dict) -> None:
     assert queue.counts(people.technician) == {View.unassigned: 1, View.mine: 1, View.open: 3}
+
+
+@pytest.fixture
+def printers(people: People) -> list[int]:
+    """30 tickets, most about a printer (a common word), a few not; the queue's order mixed by
+    changes, so the newest-first order is not the creation order."""
+    made = []
+    for n in range(30):
+        title = f"Printer problem {n}" if n % 5 else f"Badge reader {n}"
+        made.append(tickets.create(people.employee_a, title, "Floor two.", Priority.normal, Category.hardware).id)
+    for ticket_id in made[::3]:
+        tickets.set_priority(people.technician, ticket_id, Priority.high)  # moves it to the top
+    chat.post(people.employee_a, made[5], "The printer again")  # a "Badge reader" ticket matched by its chat
+    return made
+
+
+@pytest.mark.skipif(POSTGRES is not None, reason="the two shapes are SQLite's")
+def test_a_common_word_walks_the_index_and_finds_the_same_pages(
+    people: People, printers: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries = [
+        QueueQuery(q="printer", page=page, per_page=4, sort=sort, descending=descending, view=view)
+        for page in (1, 2, 7)
+        for sort in (Sort.updated, Sort.created, Sort.priority)
+        for descending in (True, False)
+        for view in (View.all, View.unassigned, View.open)
+    ]
+    monkeypatch.setattr(queue, "WALK_ROWS_MAX", 0)  # never walk: the matches first, then sorted
+    expected = [queue.list_tickets(people.technician, q) for q in queries]
+    monkeypatch.setattr(queue, "WALK_ROWS_MAX", 10**9)  # always walk
+    walked = [queue.list_tickets(people.technician, q) for q in queries]
+    assert [[i.id for i in p.items] for p in walked] == [[i.id for i in p.items] for p in expected]
+    assert [p.total for p in walked] == [p.total for p in expected]
+    assert expected[0].total == 25  # 24 titles and one chat
+
+
+def test_a_count_is_reused_until_the_data_changes(people: People, printers: list[int]) -> None:
+    counted: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        if "count(" in statement.lower():
+            counted.append(statement)
+
+    engine = db.engine()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        first = queue.list_tickets(people.technician, QueueQuery(q="printer", per_page=5))
+        assert first.total == 25 and counted
+        counted.clear()
+        again = queue.list_tickets(people.technician, QueueQuery(q="printer", per_page=5, page=3))
+        assert again.total == 25 and not counted  # paging reuses it
+        # Each kind of change is seen at once: a new ticket, a change, a message.
+        tickets.create(people.employee_b, "Printer out of toner", "Yes.", Priority.low, Category.hardware)
+        assert queue.list_tickets(people.technician, QueueQuery(q="printer")).total == 26
+        tickets.edit(people.employee_a, printers[1], title="Scanner problem")
+        assert queue.list_tickets(people.technician, QueueQuery(q="printer")).total == 25
+        chat.post(people.employee_a, printers[10], "Not a printer at all")
+        assert queue.list_tickets(people.technician, QueueQuery(q="printer")).total == 26
+        # Another reader's count is their own (an employee sees only their tickets).
+        assert queue.list_tickets(people.employee_b, QueueQuery(q="printer")).total == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

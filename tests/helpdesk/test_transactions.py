@@ -1,8 +1,12 @@
 """Write transactions deliver their events after the commit, never for a rollback."""
 
+import threading
+import time
+
 import pytest
 
 from helpdesk.core import db, events
+from helpdesk.core.db import FairGate
 from models import Category, Priority, Ticket
 from tests.conftest import People
 
@@ -47,3 +51,25 @@ def test_an_event_of_a_rolled_back_transaction_is_never_delivered(people: People
 def test_an_event_is_queued_only_inside_a_write_transaction() -> None:
     with db.read_session() as session, pytest.raises(RuntimeError):
         db.publish(session, events.SessionsRevoked(1))
+
+
+def test_the_read_gate_lets_readers_in_by_arrival_and_never_blocks_a_read_within_a_read_or_a_write() -> None:
+    gate = FairGate(1)
+    order: list[int] = []
+    gate.__enter__()  # the one place is taken
+    threads = []
+    for n in range(5):
+        thread = threading.Thread(target=lambda n=n: (gate.__enter__(), order.append(n), gate.__exit__()))
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.05)  # arrive one after the other
+    with gate:  # a read within a read passes at once
+        pass
+    with gate.passing(), gate:  # so does one inside a write transaction
+        pass
+    assert order == []
+    gate.__exit__()
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3, 4]  # served in the order they came
+    assert gate.free == 1
