@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from cachetools import TTLCache
-from sqlalchemy import and_, func, or_, text
+from sqlalchemy import func, or_, text
 from sqlmodel import Session, select
 
 from helpdesk.core import db
@@ -209,6 +209,7 @@ def _text_condition(session: Session, actor: User, q: str, fts: str | None, dens
 
     On SQLite one FTS5 MATCH over one row per ticket (see migration 0006) gives the ticket ids:
     no join through the messages. An employee's search leaves the internal notes' column out.
+    PostgreSQL has the same per ticket, as tsvectors (migration 0009).
 
     Two shapes, the same answer. A rare word: the matches' ids first, then sorted (a few rows).
     A common word ("printer" in half the tickets): walking the sort's index and checking each
@@ -227,9 +228,16 @@ def _text_condition(session: Session, actor: User, q: str, fts: str | None, dens
         ticket_id = Ticket.id + 0 if dense else Ticket.id
         conditions = [ticket_id.in_(_ticket_search(fts))]
     else:
-        visible = [] if actor.is_technician else [Message.internal.is_(False)]
-        in_messages = select(Message.ticket_id).where(*_like_all(words, Message.body), *visible)
-        conditions = [and_(*_like_all(words, Ticket.title, Ticket.description)), Ticket.id.in_(in_messages)]
+        # PostgreSQL (migration 0009): a GIN-indexed tsvector per ticket and audience, accents
+        # folded, each word a prefix; the words are \w+, so no tsquery syntax gets through.
+        document = "full_doc" if actor.is_technician else "public_doc"
+        terms = " & ".join(f"{w}:*" for w in words)
+        conditions = [
+            text(
+                f"ticket.id IN (SELECT ticket_id FROM ticket_search WHERE {document} "
+                "@@ to_tsquery('simple', helpdesk_unaccent(:terms)))"
+            ).bindparams(terms=terms)
+        ]
     conditions.append(Ticket.requester_id.in_(people))
     if by_id is not None:
         conditions.append(by_id)
