@@ -45,6 +45,10 @@ class Tab:
     # Set while this page itself re-issues its session (password change), so the revocation
     # event it causes does not send it to the login page.
     reissuing: bool = False
+    # Why every session of the account ended, once the event saying so reached this page; and
+    # whether the page has been sent to sign-in already.
+    revocation: SessionEnd | None = None
+    ended: bool = False
 
     def _verified(self) -> User:
         self.user = auth.verify(self.token).user
@@ -88,19 +92,40 @@ class Tab:
     def end(self, reason: SessionEnd | None = None) -> None:
         """Sends the tab to the sign-in page (which says why, when it is known), then ends it on
         the server: its sockets are cut and its elements and subscriptions dropped, so nothing more
-        reaches even a tab that ignores the redirect."""
-        if self.client.is_deleted:
+        reaches even a tab that ignores the redirect.
+
+        Without a reason (a call found the session over), it waits a moment first: the event
+        that says why (a role change, a password reset) may be on its way, and the sign-in page
+        should say it."""
+        if self.client.is_deleted or self.ended:
             return
+        if reason is None and self.revocation is None:
+            background_tasks.create(self._end_after_grace(), name="end page")
+        else:
+            self._leave(reason or self.revocation)
+
+    async def _end_after_grace(self) -> None:
+        await asyncio.sleep(REASON_GRACE)
+        if not self.client.is_deleted and not self.ended:
+            self._leave(self.revocation)
+
+    def _leave(self, reason: SessionEnd | None) -> None:
+        self.ended = True
         with self.client:
             ui.navigate.to(f"/login?ended={SessionEnd(reason).value}" if reason else "/login")
         background_tasks.create(_close(self.client), name="end page")
 
     async def _on_revoked(self, event: Any) -> None:
-        if isinstance(event, SessionsRevoked) and not self.reissuing and not await self.still_valid():
+        if not isinstance(event, SessionsRevoked) or self.reissuing:
+            return
+        if event.jti is None:  # every session of the account: the reason holds for this one too
+            self.revocation = event.reason
+        if not await self.still_valid():
             self.end(event.reason)
 
 
 CLOSE_AFTER = 0.3  # seconds for the redirect to reach the browser first
+REASON_GRACE = 1.0  # seconds a page whose session ended waits for the reason before it leaves
 
 
 async def _close(client: Client) -> None:
