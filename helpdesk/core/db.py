@@ -141,6 +141,12 @@ def engine() -> Engine:
     return _engine
 
 
+def contains(column: Any, text: str) -> Any:
+    """`column` holds `text` anywhere, case-insensitive, with LIKE's own signs taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 @contextmanager
 def read_session() -> Iterator[Session]:
     """A session for reading, once one of the HELPDESK_DB_READERS places is free (FairGate)."""

@@ -3,8 +3,8 @@
 One function serves the dashboards and the REST API. Employees only ever list their own
 tickets. Text search finds a ticket by its title or description, its requester's name or
 email, or the chat messages the reader may see (never an internal note for an employee), and
-by its number. It uses FTS5 indexes on SQLite (kept by triggers, see the migrations) and a
-case-insensitive LIKE elsewhere, so it stays fast at 100,000 tickets and 500,000 messages.
+by its number. It uses a full-text index kept by triggers (FTS5 on SQLite, migration 0006;
+tsvectors on PostgreSQL, migration 0009), so it stays fast at 100,000 tickets and 500,000 messages.
 """
 
 import re
@@ -121,6 +121,7 @@ def _fts_query(q: str) -> str:
 
 
 def _conditions(session: Session, actor: User, query: QueueQuery, stamp: tuple = (), walk: bool = False) -> list:
+    """`walk`: in the page's shape (see `_text_condition`), which needs the data's `stamp`."""
     conditions = []
     if not actor.is_technician:
         conditions.append(Ticket.requester_id == actor.id)
@@ -199,9 +200,8 @@ def ticket_number(q: str) -> int | None:
 
 
 def _like_all(words: list[str], *columns) -> list:
-    """Every word in one of the columns, case-insensitive (\\w+ words hold no LIKE wildcard but _)."""
-    escaped = [w.replace("_", "\\_") for w in words]
-    return [or_(*(c.ilike(f"%{w}%", escape="\\") for c in columns)) for w in escaped]
+    """Every word in one of the columns, case-insensitive."""
+    return [or_(*(db.contains(c, w) for c in columns)) for w in words]
 
 
 def _text_condition(session: Session, actor: User, q: str, fts: str | None, dense: bool):
@@ -250,13 +250,10 @@ WALK_ROWS_MAX = 20_000
 
 def _dense(session: Session, fts: str, walk_rows: int, stamp: tuple) -> bool:
     """Whether the page is found sooner by walking an index than from the list of matches."""
-    matches = _cached(("fts", fts, stamp), lambda: session.exec(select(func.count()).select_from(_fts(fts))).one())
-    tickets = stamp[0] if stamp else session.exec(select(func.max(Ticket.id))).one() or 0
+    matching = _ticket_search(fts).subquery()
+    matches = _cached(("fts", fts, stamp), lambda: session.exec(select(func.count()).select_from(matching)).one())
+    tickets = stamp[0]  # the newest ticket's id: about how many there are
     return matches > 0 and walk_rows * tickets / matches <= WALK_ROWS_MAX
-
-
-def _fts(fts: str):
-    return _ticket_search(fts).subquery()
 
 
 def _ticket_search(fts: str):

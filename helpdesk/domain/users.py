@@ -82,11 +82,10 @@ def find_people(actor: User, text: str, limit: int = 20) -> list[User]:
     with db.read_session() as session:
         actor = load_actor(session, actor)
         policy.require_technician(actor, N_("Only technicians can look people up."))
-        escaped = text.strip()[:NAME_MAX].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        text = text.strip()[:NAME_MAX]
         query = (
             select(User)
-            .where(User.is_active, User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
+            .where(User.is_active, db.contains(User.name, text) | db.contains(User.email, text))
             .order_by(User.name)
             .limit(limit)
         )

@@ -13,6 +13,7 @@ from models import Priority, Status
 from pages.app.i18n import _, error_text
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import priority_label, status_label
+from pages.components.controls import choice_menu
 from pages.components.queue_filters import technician_names
 from pages.components.ticket_table import TicketTable
 
@@ -51,25 +52,19 @@ class BulkBar:
             ui.button(_("Take"), icon="pan_tool", on_click=lambda: self._run(take_them=True)).props(
                 "dense no-caps"
             ).mark("bulk-take")
-            with ui.button(_("Assign")).props("dense outline no-caps icon-right=arrow_drop_down").mark("bulk-assign"):
+            with self._menu_button(_("Assign"), "bulk-assign"):
                 menu = ui.menu().props("role=menu")
                 menu.on("before-show", lambda: self._fill_assignees(menu))
-            with ui.button(_("Status")).props("dense outline no-caps icon-right=arrow_drop_down").mark("bulk-status"):
-                with ui.menu().props("role=menu"):
-                    for status in Status:
-                        ui.menu_item(
-                            status_label(status), on_click=lambda _e, s=status: self._run(Changes(status=s))
-                        ).props("role=menuitem")
-            with (
-                ui.button(_("Priority")).props("dense outline no-caps icon-right=arrow_drop_down").mark("bulk-priority")
-            ):
-                with ui.menu().props("role=menu"):
-                    for priority in Priority:
-                        ui.menu_item(
-                            priority_label(priority), on_click=lambda _e, p=priority: self._run(Changes(priority=p))
-                        ).props("role=menuitem")
+            with self._menu_button(_("Status"), "bulk-status"):
+                choice_menu([(s, status_label(s)) for s in Status], lambda s: self._run(Changes(status=s)))
+            with self._menu_button(_("Priority"), "bulk-priority"):
+                choice_menu([(p, priority_label(p)) for p in Priority], lambda p: self._run(Changes(priority=p)))
             ui.space()
             ui.button(_("Clear selection"), on_click=self._clear).props("flat dense no-caps")
+
+    @staticmethod
+    def _menu_button(label: str, mark: str) -> ui.button:
+        return ui.button(label).props("dense outline no-caps icon-right=arrow_drop_down").mark(mark)
 
     async def _fill_assignees(self, menu: ui.menu) -> None:
         if self.technicians is None:
@@ -79,8 +74,7 @@ class BulkBar:
             self.technicians = technicians
         menu.clear()
         with menu:
-            ui.menu_item(_("Nobody"), on_click=lambda: self._run(Changes(assignee_id=None))).props("role=menuitem")
-            for uid, name in self.technicians:
+            for uid, name in [(None, _("Nobody")), *self.technicians]:
                 ui.menu_item(name, on_click=lambda _e, u=uid: self._run(Changes(assignee_id=u))).props("role=menuitem")
 
     def _clear(self) -> None:

@@ -1,6 +1,6 @@
 """Controls every screen uses: labelled icon buttons, password fields, a dialog's closing row."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -51,6 +51,14 @@ def confirm(question: str, detail: str, action: str, on_confirm: Handler, mark: 
 
         dialog_actions(dialog, action, confirmed, mark, props="color=negative")
     dialog.open()
+
+
+def choice_menu(options: Iterable[tuple[Any, str]], on_pick: Callable[[Any], Any]) -> ui.menu:
+    """A menu of choices (inside the button that opens it), each a menu item for screen readers."""
+    with ui.menu().props("role=menu") as menu:
+        for value, text in options:
+            ui.menu_item(text, on_click=lambda _e, v=value: on_pick(v)).props("role=menuitem")
+    return menu
 
 
 def countdown(until: datetime, text: str) -> str:

@@ -16,7 +16,7 @@ from pages.app import queue_url
 from pages.app.i18n import _
 from pages.app.tab import FAILED, Tab
 from pages.app.theme import category_label, priority_label, status_label
-from pages.components.controls import dialog_actions, icon_button
+from pages.components.controls import choice_menu, dialog_actions, icon_button
 
 Change = Callable[[], Awaitable[None]]
 CHIP = "filter-chip"
@@ -102,9 +102,7 @@ class QueueFilters:
 
     def _choice(self, label: str, name: str, options: list[tuple[object, str]]) -> None:
         with self._menu_button(label, name):
-            with ui.menu().props("role=menu"):
-                for value, text in options:
-                    ui.menu_item(text, on_click=lambda _e, v=value: self._set(name, v)).props("role=menuitem")
+            choice_menu(options, lambda value: self._set(name, value))
 
     def _requester_menu(self) -> None:
         with self._menu_button(_("Requester"), "requester"):
