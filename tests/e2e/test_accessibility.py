@@ -154,4 +154,19 @@ def test_a_chosen_theme_overrides_the_device(app: App, browser: Browser) -> None
     page.goto(app.url + "/")  # every page, not only the one where it was chosen
     expect(page.locator("body")).to_have_class(re.compile("body--dark"))
     screenshot(page, "dark-employee-list")
+    # On a phone, by keyboard: back to light.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(app.url + "/profile")
+    appearance = page.get_by_label("Appearance")
+    appearance.focus()
+    page.keyboard.press("Enter")
+    light = page.get_by_role("option", name="Light")
+    expect(light).to_be_visible()
+    for _ in range(3):  # the arrow keys move the highlight; Enter takes the highlighted option
+        page.keyboard.press("ArrowDown")
+        if "q-manual-focusable--focused" in (light.get_attribute("class") or ""):
+            break
+    page.keyboard.press("Enter")
+    expect(page.locator("body")).not_to_have_class(re.compile("body--dark"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.context.close()
