@@ -3,6 +3,7 @@
 from models.display import Display
 from models.health import HealthProbe
 from models.idempotency import IdempotencyKey
+from models.mail import InboundMail, InboundOutcome, MailPreference, MailStatus, Notice, NoticeKind, OutboxMail
 from models.message import Attachment, Message, MessageRead
 from models.remote import BRIDGE_REASONS, EndReason, RemoteAssistance, RemoteMode, RemoteStatus, RemoteStep, RemoteToken
 from models.saved_view import SavedView
@@ -19,8 +20,15 @@ __all__ = [
     "EndReason",
     "HealthProbe",
     "IdempotencyKey",
+    "InboundMail",
+    "InboundOutcome",
+    "MailPreference",
+    "MailStatus",
     "Message",
     "MessageRead",
+    "Notice",
+    "NoticeKind",
+    "OutboxMail",
     "Priority",
     "RemoteAssistance",
     "RemoteMode",

@@ -2,11 +2,15 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Mail servers' URL schemes: (security, default port).
+SMTP_SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+IMAP_SCHEMES = {"imaps": ("tls", 993), "imap+starttls": ("starttls", 143), "imap": ("plain", 143)}
 
 
 # Lists in settings (comma-separated), parsed here so that a bad one stops the app at start.
@@ -87,11 +91,44 @@ class Settings(BaseSettings):
         default_factory=lambda: (os.cpu_count() or 1) + 1, ge=1, le=256, validation_alias="HELPDESK_DB_READERS"
     )
 
+    # Email (helpdesk/domain/notify.py, outbox.py, intake.py). No SMTP URL: nothing is queued.
+    # smtp://host:25 (plain), smtp+starttls://user:password@host:587, smtps://user:password@host:465;
+    # the user and password URL-encoded.
+    smtp_url: str | None = Field(None, validation_alias="HELPDESK_SMTP_URL")
+    mail_from: str = Field("Helpdesk <helpdesk@localhost>", validation_alias="HELPDESK_MAIL_FROM")
+    # The address people open the helpdesk at, for the links in emails; default: HOST and PORT.
+    public_url: str | None = Field(None, validation_alias="HELPDESK_PUBLIC_URL")
+    # How long an email waits for more on its ticket, and for its reader to see it live.
+    mail_delay_seconds: float = Field(120, ge=0, validation_alias="HELPDESK_MAIL_DELAY_SECONDS")
+    mail_max_attempts: int = Field(8, ge=1, le=30, validation_alias="HELPDESK_MAIL_MAX_ATTEMPTS")
+    # Whether technicians hear of every new ticket unless they chose otherwise (large teams: false).
+    mail_new_tickets: bool = Field(True, validation_alias="HELPDESK_MAIL_NEW_TICKETS")
+    # The mailbox read for new tickets and replies: imaps://user:password@host:993/INBOX (or
+    # imap+starttls://, or imap:// on loopback only). None: no email intake.
+    imap_url: str | None = Field(None, validation_alias="HELPDESK_IMAP_URL")
+    imap_poll_seconds: float = Field(60, ge=1, validation_alias="HELPDESK_IMAP_POLL_SECONDS")
+    # Senders of these domains (comma-separated) with no account get an employee account on first mail.
+    mail_allowed_domains: str = Field("", validation_alias="HELPDESK_MAIL_ALLOWED_DOMAINS")
+    # More mails than this from one sender in a minute is a loop: the rest are ignored.
+    mail_loop_limit: int = Field(10, ge=1, validation_alias="HELPDESK_MAIL_LOOP_LIMIT")
+
     @field_validator("remote_networks", "trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
         parse_networks(value)
         return value
+
+    @field_validator("smtp_url", "imap_url")
+    @classmethod
+    def _mail_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value:
+            schemes = SMTP_SCHEMES if info.field_name == "smtp_url" else IMAP_SCHEMES
+            parts = urlsplit(value)
+            if parts.scheme not in schemes or not parts.hostname:
+                raise ValueError(f"must be {', '.join(s + '://' for s in schemes)} with a host")
+            if parts.scheme == "imap" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+                raise ValueError("imap:// sends the password in clear: use imaps:// off this machine")
+        return value or None  # set but empty: not set
 
     @field_validator("remote_ports")
     @classmethod
@@ -112,6 +149,11 @@ class Settings(BaseSettings):
         if not self.trusted_proxies.strip():
             return {"proxy_headers": False}
         return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
+
+    @property
+    def base_url(self) -> str:
+        """Where people open the helpdesk (links in emails)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def bridge_host(self) -> str:

@@ -27,7 +27,7 @@ from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, InvalidInput, NotFound, PermissionDenied, RateLimited, StorageUnavailable
 from helpdesk.core.events import MessagePosted
 from helpdesk.core.views import ChatFile, ChatMessage
-from helpdesk.domain import policy, tickets
+from helpdesk.domain import notify, policy, tickets
 from helpdesk.domain.policy import load_actor
 from models import Attachment, Message, MessageRead, Role, Ticket, User
 from models.clock import utcnow
@@ -191,6 +191,7 @@ def _save(actor: User, ticket_id: int, body: str, internal: bool, stored: Stored
             session.flush()
             files = (_file(attachment),)
         posted = _message(message, actor, files)
+        notify.message_posted(session, ticket, message, actor)
         db.publish(session, MessagePosted(posted, ticket.requester_id, ticket.assignee_id, ticket.title))
         # Writing a message means having read everything before it: the other side learns that too.
         if _mark_read(session, actor.id, ticket_id, message.id):

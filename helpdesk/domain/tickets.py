@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from helpdesk.core import db, events
 from helpdesk.core.errors import N_, Conflict, HelpdeskError, InvalidInput, NotFound, PermissionDenied
-from helpdesk.domain import policy, remote
+from helpdesk.domain import notify, policy, remote
 from helpdesk.domain.policy import load_actor
 from helpdesk.domain.timeline import TimelineEntry, entries
 from helpdesk.domain.timeline import record as record_timeline
@@ -75,6 +75,7 @@ def note_response(ticket: Ticket, actor: User, now: datetime) -> bool:
 
 def _record(session: Session, ticket: Ticket, actor: User, kind: TicketEventKind, old: object, new: object) -> None:
     record_timeline(session, ticket.id, actor.id, kind, old, new, at=ticket.updated_at)
+    notify.ticket_event(session, ticket, actor, kind, old, new)  # the emails it causes, in this transaction
 
 
 def publish_change(

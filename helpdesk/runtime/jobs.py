@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from helpdesk.core import events
-from helpdesk.domain import chat, idempotency, remote
+from helpdesk.core.config import get_settings
+from helpdesk.domain import chat, idempotency, intake, outbox, remote
+from helpdesk.runtime.mailwatch import MailWatch
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ class Job:
     name: str
     every: float  # seconds between the end of one run and the start of the next
     work: Callable[[], object]
+    stop: Callable[[], object] | None = None  # asks a long run to end soon (the mailbox's wait)
     runs: int = 0
     failures: int = 0
 
@@ -43,6 +46,9 @@ class Runner:
             self._tasks.append(asyncio.create_task(self._loop(job), name=f"job {job.name}"))
 
     async def stop(self) -> None:
+        for job in self.jobs:
+            if job.stop is not None:
+                job.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -83,9 +89,16 @@ def board_recheck() -> None:
 
 
 def default_jobs() -> list[Job]:
-    return [
+    jobs = [
         Job("seen markers flush", 1.0, chat.flush_seen),
         Job("remote sweep", 1.0, RemoteSweep()),
         Job("board recheck", 60.0, board_recheck),
         Job("idempotency keys expiry", 3600.0, idempotency.expire),
     ]
+    if get_settings().smtp_url:
+        jobs.append(Job("mail outbox", 2.0, outbox.run))
+    mailbox = intake.mailbox()
+    if mailbox is not None:
+        watch = MailWatch(mailbox)
+        jobs.append(Job("mailbox", 0.1, watch, stop=watch.stopping.set))
+    return jobs
