@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn clean
+.PHONY: run test install install-test lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn bench-email clean
 
 $(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +23,17 @@ run: install
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test]"
-	@for program in chromium Xvnc xev xsetroot; do command -v $$program >/dev/null || missing=1; done; \
-	[ -z "$$missing" ] || { apt-get update -qq && \
-		apt-get install -y -qq --no-install-recommends chromium tigervnc-standalone-server x11-utils x11-xserver-utils >/dev/null; }
+	@for program in chromium Xvnc xev xsetroot dovecot; do command -v $$program >/dev/null || missing=1; done; \
+	[ -x /usr/lib/dovecot/imap ] || missing=1; \
+	[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium tigervnc-standalone-server x11-utils x11-xserver-utils \
+		dovecot-imapd >/dev/null; }
 	touch $@
 
 install-test: $(TEST_STAMP)
 
-# Installs everything the tests need (Python packages, Debian's chromium and postgresql) and runs
+# Installs everything the tests need (Python packages, Debian's chromium, tigervnc, dovecot and
+# postgresql; aiosmtpd from PyPI is the SMTP server) and runs
 # the whole suite on SQLite, then the database-bound layers again on a local PostgreSQL.
 test: install-test
 	$(BIN)/ruff check .
@@ -61,6 +64,9 @@ bench-remote: install-test
 
 bench-churn: install-test
 	$(BIN)/python -m bench.churn
+
+bench-email: install-test
+	$(BIN)/python -m bench.email
 
 clean:
 	rm -rf $(VENV) node_modules test-artifacts

@@ -18,6 +18,7 @@ from pages.app.attachments import install_upload_script
 from pages.kiosk import screen as kiosk
 from pages.screens import (
     admin_displays,
+    admin_email,
     admin_users,
     dashboard,
     errors,
@@ -39,6 +40,7 @@ PAGES: list[tuple[str, Callable[..., Any]]] = [
     ("/profile", profile.profile_page),
     ("/admin/users", admin_users.users_page),
     ("/admin/displays", admin_displays.displays_page),
+    ("/admin/email", admin_email.email_page),
     ("/remote/{remote_id}/viewer", remote_viewer.viewer_page),
     ("/kiosk", kiosk.kiosk_page),
 ]

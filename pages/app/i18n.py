@@ -41,6 +41,11 @@ def _(message: str, **params: object) -> str:
     return i18n.gettext(locale(), message, **params)
 
 
+def ngettext(singular: str, plural: str, count: int, **params: object) -> str:
+    """A message about `count` things, in the page's language (`{count}` filled in)."""
+    return i18n.ngettext(locale(), singular, plural, count, **params)
+
+
 def error_text(error: HelpdeskError) -> str:
     return i18n.gettext(locale(), error.message, **error.params)
 

@@ -93,6 +93,7 @@ def _header_html(page: Tab | None) -> str:
     if policy.is_admin(page.user):
         links.append(_nav_link("/admin/users", "group", _("Users")))
         links.append(_nav_link("/admin/displays", "tv", _("Displays")))
+        links.append(_nav_link("/admin/email", "mail", _("Email")))
     links.append(_nav_link("/profile", "account_circle", page.user.name))
     keys = escape(_("Keyboard shortcuts"))
     links.append(

@@ -1,15 +1,19 @@
 """`/profile`: one's language, light or dark pages and password; for employees, the workstation
 remote assistance reaches."""
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
 
 from helpdesk.core import i18n
-from helpdesk.domain import auth, remote, users
-from models import Theme
+from helpdesk.core.config import get_settings
+from helpdesk.domain import auth, notify, remote, users
+from models import NoticeKind, Theme
 from pages.app.i18n import _
-from pages.app.tab import FAILED, open_tab
+from pages.app.tab import FAILED, Tab, open_tab
 from pages.app.theme import MUTED, frame
 from pages.components.controls import password_input
 
@@ -53,6 +57,7 @@ async def profile_page(request: Request) -> RedirectResponse | None:
                     "workstation"
                 )
                 ui.label(_("Technicians set it when they offer remote assistance.")).classes(MUTED)
+        await _email_choices(page)
         with ui.card().classes("w-full max-w-xl gap-2"):
             ui.label(_("Change password")).classes("text-lg font-bold")
             current = password_input(_("Current password"), "current-password")
@@ -72,3 +77,25 @@ async def profile_page(request: Request) -> RedirectResponse | None:
 
             ui.button(_("Change password"), on_click=change).mark("change-password")
     return None
+
+
+async def _email_choices(page: Tab) -> None:
+    """Which emails one gets (the emails' List-Unsubscribe and footer link here, to #email)."""
+    chosen = await page.call(notify.preferences)
+    if chosen is FAILED:
+        return
+    with ui.card().classes("w-full max-w-xl gap-1").props('id="email"'):
+        ui.label(_("Email notifications")).classes("text-lg font-bold")
+        if get_settings().smtp_url is None:
+            ui.label(_("The helpdesk sends no email yet: an administrator has not set a mail server.")).classes(MUTED)
+        ui.label(_("Nothing is sent for what you already saw on the page.")).classes(MUTED)
+        for kind, enabled in chosen.items():
+            ui.checkbox(_(notify.LABELS[kind]), value=enabled, on_change=_saver(page, kind)).mark(f"email-{kind}")
+
+
+def _saver(page: Tab, kind: NoticeKind) -> Callable[[ValueChangeEventArguments], Awaitable[None]]:
+    async def save(event: ValueChangeEventArguments) -> None:
+        if await page.call(notify.set_preference, kind, bool(event.value)) is not FAILED:
+            ui.notify(_("Saved."), type="positive")
+
+    return save

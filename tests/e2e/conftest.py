@@ -115,6 +115,15 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
+def send(page: Page, text: str) -> None:
+    page.get_by_placeholder("Write a message…").fill(text)
+    page.get_by_placeholder("Write a message…").press("Enter")
+
+
+def bubbles(page: Page, text: str) -> Locator:
+    return page.locator(".q-message-text-content").filter(has_text=text)
+
+
 def report_problem(page: Page, title: str, description: str) -> str:
     """The employee's way in: the dashboard's button, the form, then the new ticket's page URL."""
     page.get_by_role("button", name="Report a problem").click()

@@ -107,6 +107,7 @@ def test_every_screen_passes_axe(app: App, browser: Browser, ticket_id: int, lan
         ("ticket-technician", f"/tickets/{ticket_id}"),
         ("admin-users", "/admin/users"),
         ("admin-displays", "/admin/displays"),
+        ("admin-email", "/admin/email"),
     ):
         admin.goto(app.url + path)
         findings.check(admin, screen)

@@ -7,22 +7,13 @@ import re
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import App, report_problem, screenshot, sign_in
+from tests.e2e.conftest import App, bubbles, report_problem, screenshot, send, sign_in
 
 
 def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 400), (30, 120, 200)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def send(page: Page, text: str) -> None:
-    page.get_by_placeholder("Write a message…").fill(text)
-    page.get_by_placeholder("Write a message…").press("Enter")
-
-
-def bubbles(page: Page, text: str):
-    return page.locator(".q-message-text-content").filter(has_text=text)
 
 
 def open_ticket(browser: Browser, app: App, email: str, url: str) -> Page:

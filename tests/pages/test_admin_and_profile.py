@@ -1,7 +1,9 @@
+import pytest
 from nicegui.testing import User
 
-from helpdesk.domain import auth, users
-from models import Role
+from helpdesk.core.config import get_settings
+from helpdesk.domain import auth, notify, users
+from models import NoticeKind, Role
 from tests.conftest import PASSWORD, People
 from tests.pages.conftest import eventually, sign_in
 
@@ -93,3 +95,39 @@ async def test_language_choice_is_remembered(user: User, people: People) -> None
     await eventually(lambda: users.get(people.employee_a.id).language == "fr")
     await user.open("/")
     await user.should_see("Mes tickets")
+
+
+async def test_the_email_page_is_for_admins_only_and_sends_a_test_email(
+    user: User, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HELPDESK_SMTP_URL", "smtp://127.0.0.1:9")
+    get_settings.cache_clear()
+    sign_in(user, people.technician)
+    await user.open("/admin/email")
+    await user.should_see(marker="not-found")
+    sign_in(user, people.admin)
+    await user.open("/admin/email")
+    await user.should_see("Sending through plain 127.0.0.1:9 as helpdesk@localhost.")
+    user.find(marker="test-address").clear()
+    user.find(marker="test-address").type("not an address")
+    user.find(marker="send-test").click()
+    await user.should_see("Enter a valid email address.")
+    user.find(marker="test-address").clear()
+    user.find(marker="test-address").type("ops@example.com")
+    user.find(marker="send-test").click()
+    await user.should_see("The test email is in the outbox; it goes out in a few seconds.")
+    table = user.find(marker="outbox").elements.pop()
+    await eventually(lambda: [r["to"] for r in table.rows] == ["ops@example.com"])
+    assert table.rows[0]["state"] == "Queued"
+
+
+async def test_email_choices_on_the_profile_are_kept(user: User, people: People) -> None:
+    sign_in(user, people.employee_a)
+    await user.open("/profile")
+    await user.should_see("Email notifications")
+    await user.should_not_see("A new ticket is opened")  # a technician's choice only
+    user.find(marker="email-resolved").click()
+    await user.should_see("Saved.")
+    assert notify.preferences(people.employee_a)[NoticeKind.resolved] is False
+    await user.open("/profile")
+    assert user.find(marker="email-resolved").elements.pop().value is False
