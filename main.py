@@ -51,7 +51,8 @@ async def _on_startup() -> None:
 
 app.on_startup(_on_startup)  # first: the event bus is bound before anything publishes
 app.on_delete(memory.page_closed)  # a closed page's memory is reclaimed (helpdesk/runtime/memory.py)
-job_runner = jobs.Runner(jobs.default_jobs())
+# Email's jobs run in the API's process when there is one (helpdesk/api/__main__.py), else here.
+job_runner = jobs.Runner(jobs.default_jobs() + ([] if settings.api_port else jobs.mail_jobs()))
 app.on_startup(job_runner.start)
 app.on_shutdown(job_runner.stop)
 if settings.api_port:  # the API in its own process; its events come back through the relay

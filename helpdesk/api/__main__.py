@@ -7,14 +7,16 @@ sends its services' live-update events to the app through the relay socket.
 import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from helpdesk.api import create_app
 from helpdesk.core import db, logsafe
 from helpdesk.core.config import get_settings
-from helpdesk.runtime import backup, relay
+from helpdesk.runtime import backup, jobs, relay
 from helpdesk.runtime.supervisor import exit_with_parent
 
 
@@ -31,6 +33,24 @@ def lower_priority(niceness: int) -> None:
         Path("/proc/self/autogroup").write_text(str(niceness))
 
 
+def with_jobs(app: FastAPI, runner: jobs.Runner) -> FastAPI:
+    """The app, running `runner`'s jobs while it serves: email's (runtime/jobs.py), whose Python
+    work would otherwise compete with the pages for the app's interpreter (bench/email)."""
+    serving = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[object]:
+        async with serving(app_) as state:
+            await runner.start()
+            try:
+                yield state
+            finally:
+                await runner.stop()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
 def main() -> None:
     os.umask(0o077)
     settings = get_settings()
@@ -42,7 +62,7 @@ def main() -> None:
     relay.forward_events()
     exit_with_parent()
     uvicorn.run(
-        create_app(),
+        with_jobs(create_app(), jobs.Runner(jobs.mail_jobs())),
         host=settings.api_host or settings.host,
         port=settings.api_port,
         log_level="warning",

@@ -281,17 +281,23 @@ def mark_seen(actor: User, ticket_id: int, message_id: int) -> None:
             db.publish(session, _seen(actor, ticket_id, message_id))
 
 
-_pending_seen: dict[tuple[int, int], tuple[User, int]] = {}
+# (user, ticket) -> (the user, the furthest message shown, whether the page showed the ticket now)
+_pending_seen: dict[tuple[int, int], tuple[User, int, bool]] = {}
 _pending_lock = threading.Lock()
 
 
-def queue_seen(actor: User, ticket_id: int, message_id: int) -> None:
+def queue_seen(actor: User, ticket_id: int, message_id: int, viewed: bool = False) -> None:
     """Like `mark_seen`, batched: open pages report what they show; `flush_seen` writes it all
-    in one transaction, so a thousand viewers do not mean a thousand write transactions."""
+    in one transaction, so a thousand viewers do not mean a thousand write transactions.
+    `viewed`: the page shows the ticket as it is now (its marker's time moves even with no new
+    message), so an email need not tell what they saw change (domain/outbox.py)."""
     with _pending_lock:
-        current = _pending_seen.get((actor.id, ticket_id))
-        if current is None or message_id > current[1]:
-            _pending_seen[(actor.id, ticket_id)] = (actor, message_id)
+        _user, furthest, was_viewed = _pending_seen.get((actor.id, ticket_id), (actor, 0, False))
+        _pending_seen[(actor.id, ticket_id)] = (actor, max(furthest, message_id), viewed or was_viewed)
+
+
+def queue_viewed(actor: User, ticket_id: int) -> None:
+    queue_seen(actor, ticket_id, 0, viewed=True)
 
 
 def flush_seen() -> int:
@@ -314,7 +320,7 @@ def flush_seen() -> int:
             columns = select(MessageRead.user_id, MessageRead.ticket_id, MessageRead.last_read_id).where(pairs)
             existing.update({(user, ticket): last for user, ticket, last in session.exec(columns)})
         now, inserts, updates = utcnow(), [], []
-        for (user_id, ticket_id), (actor, message_id) in batch.items():
+        for (user_id, ticket_id), (actor, message_id, viewed) in batch.items():
             user, ticket = users.get(user_id), tickets.get(ticket_id)
             allowed = (
                 user is not None
@@ -324,10 +330,14 @@ def flush_seen() -> int:
                 and policy.can_view(user, ticket)
             )
             read = existing.get((user_id, ticket_id))
-            if not allowed or (read is not None and message_id <= read):
+            advanced = read is None or message_id > read
+            if not allowed or not (advanced or viewed):
                 continue
-            row = {"user_id": user_id, "ticket_id": ticket_id, "last_read_id": message_id, "updated_at": now}
+            last = max(message_id, read or 0)
+            row = {"user_id": user_id, "ticket_id": ticket_id, "last_read_id": last, "updated_at": now}
             (inserts if read is None else updates).append(row)
+            if not advanced or not message_id:
+                continue  # only viewed: no receipt to send
             moved += 1
             side = (ticket_id, user.is_technician)
             if side not in receipts or receipts[side].last_read_id < message_id:

@@ -8,6 +8,7 @@ and the mark leaves it `sending`; it is tried again after STALE_SENDING, with th
 Message-ID, so a mail client shows it once.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -21,11 +22,12 @@ from sqlmodel import Session, col, select
 from helpdesk.core import db, i18n, mailer
 from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, InvalidInput
-from helpdesk.domain import chat, notify, policy, presence, users
+from helpdesk.domain import chat, notify, policy, users
 from models import Attachment, MailStatus, Message, MessageRead, Notice, NoticeKind, OutboxMail, Ticket, User
 from models.clock import utcnow
 
 BATCH = 50
+PAUSE = 0.01  # seconds after each email composed or sent (see `run`)
 STALE_SENDING = timedelta(minutes=10)
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "mail_templates"),
@@ -41,7 +43,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def run() -> None:
-    """The job: compose what is due, then send what is queued, batch after batch until done."""
+    """The job: compose what is due, then send what is queued, batch after batch until done.
+
+    It runs in the API's process (runtime/jobs.py) and pauses after each email (PAUSE): back to
+    back, its reads and writes competed with the pages' for SQLite's one writer and the CPU, and
+    the chat's p95 went from 12 to 350 ms while 1,000 emails went out (bench/email). Email is
+    not in a hurry; the chat is."""
     while compose_due() == BATCH:
         pass
     while send_due() == BATCH:
@@ -89,7 +96,11 @@ def compose_due(now: datetime | None = None) -> int:
             .group_by(Notice.user_id, Notice.ticket_id)
             .limit(BATCH)
         ).all()
-        composed = [_compose(session, user_id, ticket_id, now) for user_id, ticket_id in pairs]
+    composed = []
+    for user_id, ticket_id in pairs:
+        with db.read_session() as session:  # one at a time: the pause holds no reader's place
+            composed.append(_compose(session, user_id, ticket_id, now))
+        time.sleep(PAUSE)
     with db.write_session() as session:
         for mail, notice_ids in composed:
             if mail is not None:
@@ -144,17 +155,17 @@ def _entry(session: Session, user: User, ticket: Ticket, notice: Notice) -> Entr
     """What the email says of one notice, or None if its reader saw it live already."""
     actor = session.get(User, notice.actor_id) if notice.actor_id else None
     heading = i18n.gettext(_locale(user), HEADINGS[NoticeKind(notice.kind)], name=actor.name if actor else "?")
+    read = session.get(MessageRead, (user.id, ticket.id))
     if notice.message_id is not None:
         message = session.get(Message, notice.message_id)
-        read = session.get(MessageRead, (user.id, ticket.id))
         if message is None or not policy.may_see_message(user, ticket.requester_id, message.internal):
             return None
         if read is not None and read.last_read_id >= message.id:
             return None
         files = session.exec(select(Attachment.filename).where(Attachment.message_id == message.id)).all()
         return Entry(heading, message.body or None, list(files))
-    if user.id in {viewer[0] for viewer in presence.viewers(ticket.id)}:
-        return None  # the ticket's page is open in front of them: they saw the change happen
+    if read is not None and read.updated_at >= notice.created_at:
+        return None  # they had the ticket's page in front of them since: they saw the change
     if notice.kind == NoticeKind.new_ticket:
         return Entry(heading, ticket.description)
     return Entry(heading)
@@ -223,7 +234,7 @@ def send_due(now: datetime | None = None) -> int:
     mails = _claim(now)
     if not mails:
         return 0
-    results = server.send([_message(mail) for mail in mails])
+    results = server.send([_message(mail) for mail in mails], pause=PAUSE)
     sent = 0
     with db.write_session() as session:
         for mail, failure in zip(mails, results, strict=True):

@@ -89,12 +89,19 @@ def board_recheck() -> None:
 
 
 def default_jobs() -> list[Job]:
-    jobs = [
+    """The jobs of the pages' process."""
+    return [
         Job("seen markers flush", 1.0, chat.flush_seen),
         Job("remote sweep", 1.0, RemoteSweep()),
         Job("board recheck", 60.0, board_recheck),
         Job("idempotency keys expiry", 3600.0, idempotency.expire),
     ]
+
+
+def mail_jobs() -> list[Job]:
+    """Email out and in, when set. They run in the API's process when there is one: composing and
+    sending is Python work that slowed the pages' chat when it ran beside them (bench/email)."""
+    jobs = []
     if get_settings().smtp_url:
         jobs.append(Job("mail outbox", 2.0, outbox.run))
     mailbox = intake.mailbox()

@@ -262,6 +262,8 @@ class TicketScreen:
     async def on_change(self, event: object) -> None:
         if isinstance(event, TicketChanged | RemoteChanged) and not self.heading.is_deleted:
             await self.reload()
+            if self.heading.client.has_socket_connection:  # in front of someone, not a tab just closed
+                chat.queue_viewed(self.page.user, self.ticket_id)
 
     async def _take(self) -> None:
         if await self.page.call(tickets.take, self.ticket_id) is not FAILED:
@@ -359,6 +361,7 @@ async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | No
         screen.append_timeline(loaded.timeline)
     live.on_ticket(page, ticket_id_, screen.heading, screen.on_change)
     _track_presence(page, screen.chat)
+    chat.queue_viewed(page.user, ticket_id_)  # they see it as it is now: no email needs to tell them
     return None
 
 

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from helpdesk.core import events
+from helpdesk.core.config import get_settings
 from helpdesk.domain import chat, remote, tickets
 from helpdesk.runtime import jobs
 from models import Category, Priority, RemoteMode
@@ -73,3 +74,12 @@ def test_the_board_recheck_job_asks_the_boards_to_look_again() -> None:
     finally:
         unsubscribe()
     assert heard == [events.BoardRecheck()]
+
+
+def test_email_jobs_run_only_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not {"mail outbox", "mailbox"} & {job.name for job in jobs.default_jobs()}
+    assert jobs.mail_jobs() == []
+    monkeypatch.setenv("HELPDESK_SMTP_URL", "smtp://127.0.0.1:25")
+    monkeypatch.setenv("HELPDESK_IMAP_URL", "imap://helpdesk:pw@127.0.0.1:143/INBOX")
+    get_settings.cache_clear()
+    assert [job.name for job in jobs.mail_jobs()] == ["mail outbox", "mailbox"]
