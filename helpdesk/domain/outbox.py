@@ -132,12 +132,11 @@ def _compose(session: Session, user_id: int, ticket_id: int, now: datetime) -> t
     if not wanted:
         return None, ids
     mail = OutboxMail(user_id=user.id, ticket_id=ticket.id, to_address=user.email, due_at=now)
-    mail.status = MailStatus.skipped
+    mail.status, mail.subject = MailStatus.skipped, subject(ticket)  # the outbox page names its ticket
     entries = [e for n in wanted if (e := _entry(session, user, ticket, n)) is not None]
     if not entries:
         return mail, ids  # they saw it all live
     locale = _locale(user)
-    mail.subject = subject(ticket)
     mail.body_text, mail.body_html = _render(
         mail,
         locale,
