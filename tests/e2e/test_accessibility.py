@@ -106,8 +106,8 @@ def test_every_screen_passes_axe(app: App, browser: Browser, ticket_id: int, lan
     for screen, path in (
         ("ticket-technician", f"/tickets/{ticket_id}"),
         ("admin-users", "/admin/users"),
-        ("admin-displays", "/admin/displays"),
         ("admin-email", "/admin/email"),
+        ("admin-displays", "/admin/displays"),  # last: the display made below is made there
     ):
         admin.goto(app.url + path)
         findings.check(admin, screen)
