@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     # How long an email waits for more on its ticket, and for its reader to see it live.
     mail_delay_seconds: float = Field(120, ge=0, validation_alias="HELPDESK_MAIL_DELAY_SECONDS")
     mail_max_attempts: int = Field(8, ge=1, le=30, validation_alias="HELPDESK_MAIL_MAX_ATTEMPTS")
+    # The wait before the first retry; each next one waits twice as long, at most an hour.
+    mail_retry_seconds: float = Field(30, gt=0, validation_alias="HELPDESK_MAIL_RETRY_SECONDS")
     # Whether technicians hear of every new ticket unless they chose otherwise (large teams: false).
     mail_new_tickets: bool = Field(True, validation_alias="HELPDESK_MAIL_NEW_TICKETS")
     # The mailbox read for new tickets and replies: imaps://user:password@host:993/INBOX (or

@@ -38,8 +38,8 @@ _templates = Environment(
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min... up to an hour between tries."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    """HELPDESK_MAIL_RETRY_SECONDS (30 s), then twice as long each time, up to an hour."""
+    return timedelta(seconds=min(get_settings().mail_retry_seconds * 2 ** max(attempts - 1, 0), 3600))
 
 
 def run() -> None:

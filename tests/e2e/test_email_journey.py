@@ -5,6 +5,7 @@ mailbox, quoting it as a mail client does, shows live in his open chat without t
 
 import re
 import smtplib
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -12,7 +13,7 @@ from email.utils import make_msgid
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import PASSWORD, axe_violations, bubbles, report_problem, screenshot, send, sign_in
+from tests.e2e.conftest import PASSWORD, axe_violations, box_of, bubbles, report_problem, screenshot, send, sign_in
 from tests.support.app_process import App
 from tests.support.imap import ImapServer
 from tests.support.mail import SmtpServer, html_of, text_of
@@ -44,11 +45,14 @@ def app(tmp_path_factory: pytest.TempPathFactory, mail_servers: tuple[SmtpServer
         "HELPDESK_MAIL_DELAY_SECONDS": "1",
         "HELPDESK_PUBLIC_URL": app.url,
         "HELPDESK_REMOTE_ENABLED": "false",
+        "HELPDESK_MAIL_RETRY_SECONDS": "1",
+        "HELPDESK_MAIL_LOOP_LIMIT": "4",
     }
     for email, name, role in (
         ("anna@example.com", "Anna Employee", "employee"),
         ("tom@example.com", "Tom Technician", "technician"),
         ("ada@example.com", "Ada Admin", "technician --admin"),
+        ("ben@example.com", "Ben Employee", "employee"),
     ):
         app.helpdesk(
             "create-user", "--email", email, "--name", name, "--role", *role.split(), "--password-stdin", stdin=PASSWORD
@@ -130,8 +134,59 @@ def test_the_administrators_email_page_shows_the_outbox_and_sends_a_test(
     screenshot(ada, "admin-email")
     assert axe_violations(ada) == []
     ada.set_viewport_size({"width": 390, "height": 844})
-    expect(ada.get_by_role("cell", name="ops@example.com")).to_be_in_viewport()
+    cell = ada.get_by_role("cell", name="ops@example.com")
+    box = box_of(cell)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # a card: nothing to scroll sideways for
     screenshot(ada, "phone-admin-email")
+
+
+def test_a_bounce_and_a_loop_make_nothing_and_a_mail_server_away_then_back_delivers_once(
+    app: App, browser: Browser, mail_servers: tuple[SmtpServer, ImapServer]
+) -> None:
+    smtp, imap = mail_servers
+    bounce = _mail("MAILER-DAEMON@example.com", "Undelivered Mail Returned to Sender", "Could not deliver.")
+    bounce.add_attachment("Status: 5.1.1", subtype="delivery-status")
+    bounce.replace_header("Content-Type", bounce.get_content_type().replace("mixed", "report"))
+    loop = [_mail("ben@example.com", f"Out of office, loop {n}", "I am away.") for n in range(1, 7)]
+    new = _mail("anna@example.com", "The printer on floor 2 is offline", "Since this morning.")
+    with smtplib.SMTP("127.0.0.1", smtp.port) as client:
+        for message in [bounce, *loop, new]:
+            client.send_message(message)
+    with imap.client(HELPDESK) as mailbox:  # delivered before the server said 250: wait till the app read them
+        deadline = time.monotonic() + 20
+        while mailbox.search(["UNSEEN"]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            mailbox.noop()
+
+    tom = sign_in(browser, app, "tom@example.com")
+    tom.goto(app.url + "/?view=all")
+    expect(tom.get_by_role("link", name="Out of office, loop 4")).to_be_visible()  # the loop limit: 4 a minute
+    expect(tom.get_by_role("link", name="The printer on floor 2 is offline")).to_be_visible()
+    for never in ("Out of office, loop 5", "Out of office, loop 6", "Undelivered Mail Returned to Sender"):
+        expect(tom.get_by_role("link", name=never)).to_have_count(0)
+
+    before = len(imap.messages("anna@example.com"))
+    smtp.stop()  # the mail server goes away: the reply waits in the outbox
+    tom.get_by_role("link", name="The printer on floor 2 is offline").click()
+    send(tom, "Try switching it off and on again.")
+    expect(bubbles(tom, "Try switching it off and on again.")).to_have_count(1)
+    time.sleep(4)  # tried and refused (retries after 1, 2, 4 s...)
+    smtp.start()
+    imap.wait_for("anna@example.com", before + 1, timeout=30)
+    time.sleep(3)  # a doubled send would show by now
+    received = imap.messages("anna@example.com")
+    replies = [m for m in received if "Try switching it off and on again." in text_of(m)]
+    assert len(replies) == 1 and len(received) == before + 1
+
+
+def _mail(sender: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = HELPDESK
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="example.com")
+    message.set_content(body)
+    return message
 
 
 def _look_at_the_email(browser: Browser, html: str) -> None:
