@@ -162,6 +162,27 @@ _sqlite_writer = threading.Lock()
 
 
 last_write_failure = 0.0  # time.monotonic() of the last write the database refused (runtime/health.py)
+last_foreground_write = 0.0  # time.monotonic() of the last write made for someone waiting (not `background`)
+_background: ContextVar[bool] = ContextVar("background", default=False)
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Writes in this block are background work (the outbox): they do not count as busy."""
+    token = _background.set(True)
+    try:
+        yield
+    finally:
+        _background.reset(token)
+
+
+def wait_for_quiet(quiet: float, longest: float) -> None:
+    """Sleep until this process has made no foreground write for `quiet` seconds, `longest` at most:
+    background work steps aside while people's writes come in."""
+    deadline = time.monotonic() + longest
+    while (wait := last_foreground_write + quiet - time.monotonic()) > 0 and time.monotonic() < deadline:
+        time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+
 
 _QUEUED = "helpdesk.events"  # the key, in a session's `info`, of the events its commit delivers
 
@@ -175,6 +196,9 @@ def write_session() -> Iterator[Session]:
     StorageUnavailable: nothing was saved, and the same change can be tried again later."""
     engine()
     assert _write_engine is not None
+    if not _background.get():
+        global last_foreground_write
+        last_foreground_write = time.monotonic()
     serial = _sqlite_writer if _write_engine.dialect.name == "sqlite" else nullcontext()
     try:
         with _readers.passing(), serial, Session(_write_engine, expire_on_commit=False) as session:

@@ -10,7 +10,7 @@ import hmac
 import re
 import smtplib
 import ssl
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -54,16 +54,18 @@ class SmtpServer:
         user = f"{self.user}@" if self.user else ""
         return f"{self.security} {user}{self.host}:{self.port}"
 
-    def send(self, messages: list[EmailMessage], pause: float = 0.0) -> list[MailFailure | None]:
-        """Send over one connection, `pause` seconds apart; for each message, None (the server took
-        it) or why not. A connection that cannot be made or breaks fails every message not yet
-        taken, temporarily."""
+    def send(
+        self, messages: list[EmailMessage], between: Callable[[], object] = lambda: None
+    ) -> list[MailFailure | None]:
+        """Send over one connection, calling `between` after each; for each message, None (the
+        server took it) or why not. A connection that cannot be made or breaks fails every message
+        not yet taken, temporarily."""
         results: list[MailFailure | None] = []
         try:
             with self._connect() as smtp:
                 for message in messages:
                     results.append(_send_one(smtp, message))
-                    time.sleep(pause)
+                    between()
         except (OSError, smtplib.SMTPException) as error:
             failure = _failure(error)
             results.extend([failure] * (len(messages) - len(results)))
