@@ -7,6 +7,7 @@ import pytest
 
 from helpdesk.core import db, events
 from helpdesk.core.db import FairGate
+from helpdesk.domain import tickets
 from models import Category, Priority, Ticket
 from tests.conftest import People
 
@@ -73,3 +74,23 @@ def test_the_read_gate_lets_readers_in_by_arrival_and_never_blocks_a_read_within
         thread.join(5)
     assert order == [0, 1, 2, 3, 4]  # served in the order they came
     assert gate.free == 1
+
+
+def test_background_work_steps_aside_while_people_write(people: People) -> None:
+    with db.background(), db.write_session():
+        pass
+    quiet_since = db.last_foreground_write
+    tickets.create(people.employee_a, "Mouse", "It squeaks.", Priority.low, Category.hardware)
+    assert db.last_foreground_write > quiet_since  # a write made for someone
+    start = time.monotonic()
+    db.wait_for_quiet(0.3, longest=5)
+    assert 0.2 <= time.monotonic() - start < 1  # waited for the quiet, not for the longest
+    with db.background(), db.write_session():
+        pass
+    start = time.monotonic()
+    db.wait_for_quiet(0.3, longest=5)
+    assert time.monotonic() - start < 0.1  # the background's own writes do not count
+    tickets.create(people.employee_a, "Keyboard", "Sticky keys.", Priority.low, Category.hardware)
+    start = time.monotonic()
+    db.wait_for_quiet(10, longest=0.2)
+    assert time.monotonic() - start < 1  # never longer than `longest`
