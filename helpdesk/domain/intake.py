@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk.core import db, i18n, mailer
 from helpdesk.core.config import IMAP_SCHEMES, get_settings
-from helpdesk.core.errors import N_, HelpdeskError, InvalidInput
+from helpdesk.core.errors import N_, HelpdeskError, InvalidInput, StorageUnavailable
 from helpdesk.domain import chat, outbox, tickets, users
 from helpdesk.domain.chat import Upload
 from models import Category, InboundMail, InboundOutcome, MailStatus, OutboxMail, Priority, Role, Status, Ticket, User
@@ -173,6 +173,11 @@ def take(raw: bytes) -> InboundOutcome | None:
         return _apply(user, incoming)
     except InvalidInput as refusal:
         return _refuse(incoming, refusal.message, **refusal.params)
+    except StorageUnavailable:
+        raise  # nothing was saved: the email stays unread in the mailbox and is tried again
+    except HelpdeskError as error:  # e.g. too many messages a minute: kept for administrators, not retried forever
+        _remember(incoming, InboundOutcome.ignored, i18n.gettext(ADMIN_LANGUAGE, error.message, **error.params))
+        return InboundOutcome.ignored
 
 
 def _apply(user: User, incoming: Incoming) -> InboundOutcome:

@@ -209,3 +209,18 @@ def test_administrators_see_what_was_refused(people: People) -> None:
         intake.refused(people.technician)
     with db.read_session() as session:
         assert session.exec(select(InboundMail)).all()
+
+
+def test_an_email_the_chat_refuses_for_another_reason_is_kept_once_not_retried_forever(
+    people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket_id = tickets.create(people.employee_a, "Printer jams", "Jams.", "high", "hardware").id
+    monkeypatch.setenv("HELPDESK_CHAT_RATE", "1/minute")
+    get_settings.cache_clear()
+    chat.post(people.employee_a, ticket_id, "From the page")
+    reply = mail(body="And by email, too fast", In_Reply_To=mailer.thread_id(ticket_id))
+    assert intake.take(bytes(reply)) == InboundOutcome.ignored
+    assert intake.take(bytes(reply)) is None  # remembered: read again, nothing happens
+    with db.read_session() as session:
+        (row,) = session.exec(select(InboundMail)).all()
+    assert row.reason == "You are sending messages too fast. Wait a moment."
