@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from helpdesk.core import db, i18n, mailer
 from helpdesk.core.config import IMAP_SCHEMES, get_settings
-from helpdesk.core.errors import N_, HelpdeskError, InvalidInput, StorageUnavailable
+from helpdesk.core.errors import N_, Conflict, HelpdeskError, InvalidInput, StorageUnavailable
 from helpdesk.domain import chat, outbox, tickets, users
 from helpdesk.domain.chat import Upload
 from models import Category, InboundMail, InboundOutcome, MailStatus, OutboxMail, Priority, Role, Status, Ticket, User
@@ -228,11 +228,13 @@ def _sender_account(incoming: Incoming) -> User | None:
     allowed = {d.strip().lower() for d in get_settings().mail_allowed_domains.split(",") if d.strip()}
     if domain not in allowed:
         return None
-    name = incoming.sender_name or incoming.sender.partition("@")[0]
-    try:  # an employee account; they follow their tickets by email until someone gives them a password
-        return users.create_unchecked(incoming.sender, name[:100], secrets.token_urlsafe(24), Role.employee)
-    except HelpdeskError:
-        return users.get_by_email(incoming.sender)
+    name = (incoming.sender_name or incoming.sender.partition("@")[0])[:100]
+    try:  # an employee account (checked as any other); they follow their tickets by email
+        return users.create_unchecked(incoming.sender, name, secrets.token_urlsafe(24), Role.employee)
+    except InvalidInput:
+        return None  # an address or name no account could have
+    except Conflict:
+        return users.get_by_email(incoming.sender)  # made meanwhile by another email
 
 
 def _loops(session: Session, sender: str) -> bool:

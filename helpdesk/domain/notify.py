@@ -7,6 +7,8 @@ insert (the write stays short: SQLite has one writer). After the delay the outbo
 needs reading there: their choices (`wants`), their account still active, what they saw live.
 """
 
+from collections.abc import Iterable
+
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
@@ -79,19 +81,24 @@ def wants(session: Session, user: User, kind: NoticeKind) -> bool:
 
 def _notify(
     session: Session,
-    user_id: int | None,
+    user_ids: Iterable[int | None],
     ticket: Ticket,
     kind: NoticeKind,
     actor: User,
     message: Message | None = None,
 ) -> None:
-    """Queue one notice for `user_id`, never to its own author."""
-    if user_id is None or user_id == actor.id or get_settings().smtp_url is None:
+    """Queue a notice for each of `user_ids` (once each, never to its own author), in one statement."""
+    if get_settings().smtp_url is None:
         return
-    notice = {"user_id": user_id, "ticket_id": ticket.id, "kind": kind, "actor_id": actor.id, "created_at": utcnow()}
-    if message is not None:
-        notice["message_id"] = message.id
-    session.execute(insert(Notice), [notice])
+    now, message_id = utcnow(), message.id if message is not None else None
+    rows = [
+        {"user_id": user_id, "ticket_id": ticket.id, "kind": kind, "actor_id": actor.id, "message_id": message_id,
+         "created_at": now}
+        for user_id in dict.fromkeys(user_ids)
+        if user_id is not None and user_id != actor.id
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(Notice), rows)
 
 
 def ticket_event(
@@ -100,25 +107,21 @@ def ticket_event(
     """A ticket's change, as its timeline records it: who must hear of it."""
     if kind == TicketEventKind.created:
         technicians = session.exec(select(User.id).where(User.role == Role.technician, User.is_active)).all()
-        for technician_id in technicians:
-            _notify(session, technician_id, ticket, NoticeKind.new_ticket, actor)
+        _notify(session, technicians, ticket, NoticeKind.new_ticket, actor)
     elif kind == TicketEventKind.assignee and new is not None:
         assignee_id = int(new)  # type: ignore[call-overload]
         if old is None:  # told as taken by the assignee, whoever assigned it
-            _notify(session, ticket.requester_id, ticket, NoticeKind.taken, session.get(User, assignee_id) or actor)
-        if assignee_id != actor.id:
-            _notify(session, assignee_id, ticket, NoticeKind.assigned, actor)
+            _notify(session, [ticket.requester_id], ticket, NoticeKind.taken, session.get(User, assignee_id) or actor)
+        _notify(session, [assignee_id], ticket, NoticeKind.assigned, actor)  # not when they took it themselves
     elif kind == TicketEventKind.status and new == Status.resolved:
-        _notify(session, ticket.requester_id, ticket, NoticeKind.resolved, actor)
+        _notify(session, [ticket.requester_id], ticket, NoticeKind.resolved, actor)
     elif kind == TicketEventKind.status and old == Status.resolved:
-        _notify(session, ticket.requester_id, ticket, NoticeKind.reopened, actor)
-        _notify(session, ticket.assignee_id, ticket, NoticeKind.reopened, actor)
+        _notify(session, [ticket.requester_id, ticket.assignee_id], ticket, NoticeKind.reopened, actor)
 
 
 def message_posted(session: Session, ticket: Ticket, message: Message, actor: User) -> None:
     """A chat message (or an email reply): the requester hears a technician's public reply, the
     assignee any reply on their ticket. An internal note is never queued for an employee (and
     the outbox checks again before it writes one into an email)."""
-    if actor.is_technician and not message.internal:
-        _notify(session, ticket.requester_id, ticket, NoticeKind.reply, actor, message)
-    _notify(session, ticket.assignee_id, ticket, NoticeKind.reply, actor, message)
+    requester = ticket.requester_id if actor.is_technician and not message.internal else None
+    _notify(session, [requester, ticket.assignee_id], ticket, NoticeKind.reply, actor, message)

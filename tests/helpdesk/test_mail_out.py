@@ -126,6 +126,15 @@ def test_a_change_seen_on_the_ticket_page_is_not_mailed(smtp: SmtpServer, people
     assert "resolved your ticket" in text_of(mail) and "took your ticket" not in text_of(mail)
 
 
+def test_a_requester_who_is_also_the_assignee_reads_a_reply_once(smtp: SmtpServer, people: People) -> None:
+    ticket_id = tickets.create(people.technician, "My own laptop", "Fan noise.", Priority.low, Category.hardware).id
+    tickets.take(people.technician, ticket_id)
+    chat.post(people.technician_2, ticket_id, "Swap the fan.")
+    outbox.run()
+    (mail,) = smtp.inbox.to("tom@example.com")
+    assert text_of(mail).count("Swap the fan.") == 1
+
+
 def test_a_preference_turned_off_queues_nothing_and_employees_have_no_technician_choices(
     smtp: SmtpServer, people: People
 ) -> None:
