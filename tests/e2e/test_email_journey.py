@@ -195,3 +195,24 @@ def _look_at_the_email(browser: Browser, html: str) -> None:
     page.set_content(html)
     screenshot(page, "email-reply")
     context.close()
+
+
+@pytest.mark.parametrize("size", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_email_choices_on_the_profile_by_keyboard(app: App, browser: Browser, size: dict) -> None:
+    anna = sign_in(browser, app, "anna@example.com", viewport=size)
+    anna.goto(app.url + "/profile#email")
+    resolved = anna.get_by_role("checkbox", name="My ticket is resolved")
+    expect(resolved).to_be_checked()
+    anna.get_by_role("checkbox", name="My ticket is taken by a technician").focus()
+    anna.keyboard.press("Tab")  # to the next choice, as a keyboard user goes
+    expect(resolved).to_be_focused()
+    anna.keyboard.press("Space")
+    expect(anna.get_by_text("Saved.")).to_be_visible()
+    expect(resolved).not_to_be_checked()
+    expect(anna.get_by_role("checkbox", name="A new ticket is opened")).to_have_count(0)  # technicians' only
+    anna.reload()
+    expect(anna.get_by_role("checkbox", name="My ticket is resolved")).not_to_be_checked()
+    anna.get_by_role("checkbox", name="My ticket is resolved").click()  # back as it was, for the next size
+    expect(anna.get_by_role("checkbox", name="My ticket is resolved")).to_be_checked()
+    expect(anna.get_by_text("Saved.")).to_be_visible()  # saved before the page goes
+    anna.context.close()
