@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from helpdesk.core import i18n
 from tests.support.app_process import ROOT, App
@@ -65,9 +66,18 @@ def sign_in(browser: Browser, app: App, email: str, locale: str = "en-US", **opt
     them) signed in through the sign-in form, in the locale's words."""
     context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, "locale": locale, **options})
     page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(app.url + "/login")
     sign_in_here(page, email, locale)
-    page.wait_for_url(app.url + "/")
+    try:
+        page.wait_for_url(app.url + "/")
+    except PlaywrightTimeoutError:
+        # Seen once in CI and never here: say what the person would have seen.
+        screenshot(page, f"sign-in-failed-{email.split('@')[0]}")
+        notes = page.locator(".q-notification").all_inner_texts()
+        seen = f"at {page.url}, notifications {notes}, console {console}"
+        raise AssertionError(f"{email} not signed in: {seen}") from None
     return page
 
 

@@ -76,7 +76,7 @@ def test_a_reply_goes_out_by_email_and_the_answer_by_email_shows_live_without_th
     send(tom, "Please sign out of Outlook and in again, then tell me.")
     expect(bubbles(tom, "Please sign out of Outlook")).to_have_count(1)
 
-    (notice,) = imap.wait_for("anna@example.com", 1)
+    (notice,) = imap.wait_for("anna@example.com", 1, timeout=30)
     ticket_id = int(ticket_url.rsplit("/", 1)[1])
     assert notice["Subject"] == f"[#{ticket_id}] Outlook asks for my password"
     assert "Tom Technician wrote:" in text_of(notice)
