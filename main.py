@@ -17,9 +17,9 @@ from nicegui import app, ui
 
 import pages
 from helpdesk import api
-from helpdesk.core import db, events, httpguard, logsafe, security, storage
+from helpdesk.core import cluster, db, events, httpguard, logsafe, security, storage
 from helpdesk.core.config import get_settings
-from helpdesk.domain import setup
+from helpdesk.domain import presence, setup
 from helpdesk.runtime import backup, jobs, relay
 from helpdesk.runtime.supervisor import api_server, bridge
 
@@ -50,17 +50,24 @@ async def _on_startup() -> None:
 
 
 app.on_startup(_on_startup)  # first: the event bus is bound before anything publishes
+if settings.redis_url:  # one of several processes: events, presence and jobs' leases over Redis
+    bus = cluster.RedisBus(settings.redis_url)
+    app.on_startup(bus.start)
+    app.on_startup(lambda: presence.share(settings.instance_name))
+    app.on_shutdown(presence.stop_sharing)
+    app.on_shutdown(bus.stop)
 app.on_delete(memory.page_closed)  # a closed page's memory is reclaimed (helpdesk/runtime/memory.py)
 # Email's jobs run in the API's process when there is one (helpdesk/api/__main__.py), else here.
 job_runner = jobs.Runner(jobs.default_jobs() + ([] if settings.api_port else jobs.mail_jobs()))
 app.on_startup(job_runner.start)
 app.on_shutdown(job_runner.stop)
-if settings.api_port:  # the API in its own process; its events come back through the relay
-    relay_server = relay.RelayServer()
-    app.on_startup(relay_server.start)  # before the API process, whose events it receives
+if settings.api_port:  # the API in its own process; its events come back through the relay (or Redis)
+    if not settings.redis_url:
+        relay_server = relay.RelayServer()
+        app.on_startup(relay_server.start)  # before the API process, whose events it receives
+        app.on_shutdown(relay_server.stop)
     app.on_startup(api_server.start)
     app.on_shutdown(api_server.stop)
-    app.on_shutdown(relay_server.stop)
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def api_elsewhere(path: str) -> JSONResponse:

@@ -10,7 +10,8 @@ from starlette.staticfiles import StaticFiles
 
 from helpdesk.api import errors
 from helpdesk.api.routes import router
-from helpdesk.core import httpguard
+from helpdesk.core import cluster, httpguard
+from helpdesk.core.config import get_settings
 from helpdesk.core.errors import HelpdeskError
 from helpdesk.runtime import health
 
@@ -21,9 +22,17 @@ SWAGGER_UI = Path(__file__).parents[2] / "node_modules" / "swagger-ui-dist"
 
 
 def healthz() -> JSONResponse:
-    """200 when this process can serve and write; 503 (with the reason) when its database refuses writes."""
+    """200 when this process can serve and write; 503 (with the reason) when its database refuses
+    writes. Redis ("off" without a cluster) is reported, but its loss is no 503: every process
+    shares it, so a proxy would have nowhere better to send anyone, and pages still work."""
     state = health.check()
-    body = {"status": "ok" if state.ok else "degraded", "database": state.database}
+    redis = cluster.ping()
+    body = {
+        "status": "ok" if state.ok and redis in ("ok", "off") else "degraded",
+        "instance": get_settings().instance_name,
+        "database": state.database,
+        "redis": redis,
+    }
     return JSONResponse(body, status_code=200 if state.ok else 503)
 
 

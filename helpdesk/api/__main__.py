@@ -1,7 +1,8 @@
 """`python -m helpdesk.api`: the REST API in its own process, as the app starts it.
 
 It shares the database with the app (which has migrated it before starting this process) and
-sends its services' live-update events to the app through the relay socket.
+sends its services' live-update events to the app through the relay socket, or to every process
+of the cluster through Redis.
 """
 
 import contextlib
@@ -14,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from helpdesk.api import create_app
-from helpdesk.core import db, logsafe
+from helpdesk.core import cluster, db, logsafe
 from helpdesk.core.config import get_settings
 from helpdesk.runtime import backup, jobs, relay
 from helpdesk.runtime.supervisor import exit_with_parent
@@ -33,19 +34,24 @@ def lower_priority(niceness: int) -> None:
         Path("/proc/self/autogroup").write_text(str(niceness))
 
 
-def with_jobs(app: FastAPI, runner: jobs.Runner) -> FastAPI:
+def with_jobs(app: FastAPI, runner: jobs.Runner, bus: cluster.RedisBus | None = None) -> FastAPI:
     """The app, running `runner`'s jobs while it serves: email's (runtime/jobs.py), whose Python
-    work would otherwise compete with the pages for the app's interpreter (bench/email)."""
+    work would otherwise compete with the pages for the app's interpreter (bench/email). In a
+    cluster, `bus` carries its events to every process."""
     serving = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[object]:
         async with serving(app_) as state:
+            if bus is not None:
+                await bus.start()
             await runner.start()
             try:
                 yield state
             finally:
                 await runner.stop()
+                if bus is not None:
+                    await bus.stop()
 
     app.router.lifespan_context = lifespan
     return app
@@ -59,10 +65,12 @@ def main() -> None:
     lower_priority(settings.api_niceness)
     db.init()
     app_lock = backup.hold_app_lock()  # noqa: F841 (held until the process ends)
-    relay.forward_events()
+    bus = cluster.RedisBus(settings.redis_url) if settings.redis_url else None
+    if bus is None:
+        relay.forward_events()
     exit_with_parent()
     uvicorn.run(
-        with_jobs(create_app(), jobs.Runner(jobs.mail_jobs())),
+        with_jobs(create_app(), jobs.Runner(jobs.mail_jobs()), bus),
         host=settings.api_host or settings.host,
         port=settings.api_port,
         log_level="warning",

@@ -1,5 +1,6 @@
 import ipaddress
 import os
+import socket
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,6 +114,24 @@ class Settings(BaseSettings):
     mail_allowed_domains: str = Field("", validation_alias="HELPDESK_MAIL_ALLOWED_DOMAINS")
     # More mails than this from one sender in a minute is a loop: the rest are ignored.
     mail_loop_limit: int = Field(10, ge=1, validation_alias="HELPDESK_MAIL_LOOP_LIMIT")
+
+    # Several processes (helpdesk/core/cluster.py): live events over Redis pub/sub, shared rate
+    # limits and the background jobs' leases. None: one process, everything in memory.
+    # redis://host:6379/0, or rediss:// with TLS; a password as redis://:password@host (URL-encoded).
+    redis_url: str | None = Field(None, validation_alias="HELPDESK_REDIS_URL")
+    # This process's name in the cluster (/healthz, leases); default: host name and port.
+    instance: str | None = Field(None, validation_alias="HELPDESK_INSTANCE")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and (urlsplit(value).scheme not in ("redis", "rediss") or not urlsplit(value).hostname):
+            raise ValueError("must be redis:// or rediss:// with a host")
+        return value or None
+
+    @property
+    def instance_name(self) -> str:
+        return self.instance or f"{socket.gethostname()}:{self.port}"
 
     @field_validator("remote_networks", "trusted_proxies")
     @classmethod

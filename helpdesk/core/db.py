@@ -265,4 +265,16 @@ def migrate() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine()
-    command.upgrade(cfg, "head")
+    if engine().dialect.name != "postgresql":
+        command.upgrade(cfg, "head")  # SQLite: one machine, and its writes are serial
+        return
+    # Several processes starting at once (a cluster): one migrates, the others wait, then find
+    # nothing left to do.
+    key = int.from_bytes(hashlib.sha256(b"migrations").digest()[:8], "big", signed=True)
+    with engine().connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)").bindparams(key=key))
+        try:
+            command.upgrade(cfg, "head")
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)").bindparams(key=key))
+            connection.commit()

@@ -1,15 +1,21 @@
 """The live-update bus: write transactions publish after commit (core/db.py), pages subscribe.
 
-In-process today (NiceGUI runs one process); a Redis pub/sub transport can replace `_deliver`
-for several processes without changing publishers or subscribers. Publishing is safe from any
-thread: delivery always happens on the event loop that `bind_loop` registered.
+An event is delivered to this process's subscribers at once. With several processes a transport
+(`set_transport`: Redis pub/sub, helpdesk/core/cluster.py) also carries it to the others, which
+deliver it to theirs (`deliver_from_elsewhere`); publishers and subscribers do not change.
+Publishing is safe from any thread: delivery always happens on the event loop that `bind_loop`
+registered.
 """
 
 import asyncio
+import json
 import logging
 import threading
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from pydantic import TypeAdapter, ValidationError
 
 from helpdesk.core.views import ChatMessage, RemoteView
 from models import SessionEnd
@@ -98,6 +104,31 @@ class BoardRecheck:
     """Time for the wall boards to re-read what no other event announces (runtime/jobs.py)."""
 
 
+@dataclass(frozen=True)
+class InstanceViewers:
+    """Who looks at a ticket on one process of a cluster (domain/presence.py): each process
+    merges the others' into the `PresenceChanged` it gives its own pages."""
+
+    instance: str
+    ticket_id: int
+    viewers: tuple[tuple[int, str, bool], ...]
+
+
+@dataclass(frozen=True)
+class InstanceAlive:
+    """A process of a cluster is alive (every few seconds); `fresh`: it has just started (or
+    reconnected) and asks the others for their viewers."""
+
+    instance: str
+    fresh: bool = False
+
+
+@dataclass(frozen=True)
+class BusResumed:
+    """This process missed events (its link to the other processes was down): pages re-read
+    what they show from the database. Never sent to other processes."""
+
+
 Event = (
     TicketChanged
     | SessionsRevoked
@@ -108,12 +139,37 @@ Event = (
     | DisplayChanged
     | RemoteChanged
     | BoardRecheck
+    | InstanceViewers
+    | InstanceAlive
+    | BusResumed
 )
+# Computed by each process for its own pages: never carried to the others.
+LOCAL_ONLY = (PresenceChanged, BusResumed)
+_ADAPTERS: dict[str, TypeAdapter] = {cls.__name__: TypeAdapter(cls) for cls in typing.get_args(Event)}
+
+
+def encode(event: Event, origin: str = "") -> bytes:
+    """An event as one JSON line, for another process; `origin` names the sender."""
+    name = type(event).__name__
+    data = {"type": name, "event": _ADAPTERS[name].dump_python(event, mode="json"), "from": origin}
+    return json.dumps(data).encode() + b"\n"
+
+
+def decode(line: bytes) -> tuple[Event, str]:
+    """The event a line carries, and its sender; ValueError if it carries none."""
+    try:
+        data = json.loads(line)
+        return _ADAPTERS[data["type"]].validate_python(data["event"]), str(data.get("from", ""))
+    except (ValueError, KeyError, TypeError, ValidationError) as error:
+        raise ValueError("not an event") from error
+
+
 Subscriber = Callable[[Event], None]
 
 _subscribers: list[Subscriber] = []
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_thread: int | None = None
+_transport: Subscriber | None = None
 
 
 def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -126,7 +182,20 @@ def subscribe(callback: Subscriber) -> Callable[[], None]:
     return lambda: _subscribers.remove(callback) if callback in _subscribers else None
 
 
+def set_transport(send: Subscriber | None) -> None:
+    """What also carries every event (but the LOCAL_ONLY ones) to the other processes; None: none."""
+    global _transport
+    _transport = send
+
+
 def publish(event: Event) -> None:
+    if _transport is not None and not isinstance(event, LOCAL_ONLY):
+        _transport(event)
+    deliver_from_elsewhere(event)
+
+
+def deliver_from_elsewhere(event: Event) -> None:
+    """To this process's subscribers only: an event another process published (or a local one)."""
     if _loop is None or _loop.is_closed():
         _deliver(event)  # no server running (CLI, service tests): deliver synchronously
     elif threading.get_ident() == _loop_thread:

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import delete, select, update
 
-from helpdesk.core import db, events
+from helpdesk.core import cluster, db, events
 from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, InvalidInput, NotAuthenticated, PermissionDenied, RateLimited
 from helpdesk.core.security import ACCESS, SESSION, TokenClaims, decode_token, issue_token, signing_key, verify_password
@@ -34,8 +32,7 @@ BROWSER_COOKIE = "helpdesk_browser"
 DEVICE_COOKIE = "helpdesk_device"
 EXCHANGE_SECONDS = 30
 
-_storage = MemoryStorage()
-_limiter = MovingWindowRateLimiter(_storage)
+_limiter = cluster.SharedLimiter()  # shared by every process when Redis is set
 _exchange: dict[str, tuple[str, str, float]] = {}
 _exchange_lock = threading.Lock()
 
@@ -101,7 +98,7 @@ def authenticate(email: str, password: str, address: str, browser: str = "", dev
 
 
 def reset_throttle() -> None:
-    _storage.reset()
+    _limiter.reset()
 
 
 def start_session(user: User) -> str:

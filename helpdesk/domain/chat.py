@@ -15,14 +15,12 @@ from pathlib import Path
 
 import filetype
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import and_, func, insert, or_, tuple_, update
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import Select
 
-from helpdesk.core import db, events
+from helpdesk.core import cluster, db, events
 from helpdesk.core.config import get_settings
 from helpdesk.core.errors import N_, InvalidInput, NotFound, PermissionDenied, RateLimited, StorageUnavailable
 from helpdesk.core.events import MessagePosted
@@ -41,8 +39,7 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 DOCUMENT_TYPES = {"application/pdf"}
 TEXT_SUFFIXES = {".txt", ".log", ".csv", ".json", ".xml", ".ini", ".conf", ".cfg", ".yaml", ".yml", ".md"}
 
-_storage = MemoryStorage()
-_limiter = MovingWindowRateLimiter(_storage)
+_limiter = cluster.SharedLimiter()  # shared by every process when Redis is set
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,7 @@ def attachments_dir() -> Path:
 
 
 def reset_rate_limit() -> None:
-    _storage.reset()
+    _limiter.reset()
     with _pending_lock:
         _pending_seen.clear()
 

@@ -64,4 +64,6 @@ def may_receive(user: User, event: events.Event) -> bool:
             # Routed only to the pages of their ticket, each opened after `visible_ticket`, and a
             # ticket's requester never changes.
             return True
+        case events.BusResumed():
+            return True  # says nothing but "re-read what you may already read"
     return False

@@ -3,16 +3,22 @@
 A job's work is a blocking function (it reads and writes the database), run in a worker thread
 so the event loop never waits on it. A failing run is logged and the job goes on; stopping the
 runner cancels every job and waits for it to end.
+
+In a cluster (HELPDESK_REDIS_URL) a job runs on one process at a time: before each run the
+process takes or renews the job's lease (core/cluster.py), and renews it while the run lasts.
+When the holder dies its lease expires (LEASE_SECONDS) and another process's next try takes it.
+A job about this process's own memory (`each_process`) runs everywhere.
 """
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from helpdesk.core import events
+from helpdesk.core import cluster, events
 from helpdesk.core.config import get_settings
-from helpdesk.domain import chat, idempotency, intake, outbox, remote
+from helpdesk.domain import chat, idempotency, intake, outbox, presence, remote
 from helpdesk.runtime.mailwatch import MailWatch
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,7 @@ class Job:
     every: float  # seconds between the end of one run and the start of the next
     work: Callable[[], object]
     stop: Callable[[], object] | None = None  # asks a long run to end soon (the mailbox's wait)
+    each_process: bool = False  # in a cluster: runs in every process, not once
     runs: int = 0
     failures: int = 0
 
@@ -36,12 +43,22 @@ class Job:
         self.runs += 1
 
 
+LEASE_SECONDS = 10.0
+
+
 @dataclass
 class Runner:
     jobs: list[Job]
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    leases: dict[str, cluster.Lease] = field(default_factory=dict)
 
     async def start(self) -> None:
+        if cluster.enabled():
+            self._redis = cluster.lease_client()
+            holder = f"{get_settings().instance_name}/{os.getpid()}"
+            for job in self.jobs:
+                if not job.each_process:
+                    self.leases[job.name] = cluster.Lease(self._redis, job.name, holder, LEASE_SECONDS)
         for job in self.jobs:
             self._tasks.append(asyncio.create_task(self._loop(job), name=f"job {job.name}"))
 
@@ -53,12 +70,32 @@ class Runner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.leases:
+            for lease in self.leases.values():  # another process takes them over at once
+                await lease.release()
+            await self._redis.aclose()
+            self.leases.clear()
 
-    @staticmethod
-    async def _loop(job: Job) -> None:
+    async def _loop(self, job: Job) -> None:
+        lease = self.leases.get(job.name)
         while True:
             await asyncio.sleep(job.every)
-            await job.run_once()
+            if lease is None:
+                await job.run_once()
+            elif await lease.hold():
+                renewing = asyncio.create_task(self._renew(lease), name=f"lease {job.name}")
+                try:
+                    await job.run_once()
+                finally:
+                    renewing.cancel()
+
+    @staticmethod
+    async def _renew(lease: cluster.Lease) -> None:
+        # A run that outlives a lost lease (Redis away) ends by itself and is not run again here;
+        # the jobs tolerate that overlap (the outbox claims its rows, intake's Message-IDs are unique).
+        while True:
+            await asyncio.sleep(LEASE_SECONDS / 3)
+            await lease.hold()
 
 
 class RemoteSweep:
@@ -91,7 +128,8 @@ def board_recheck() -> None:
 def default_jobs() -> list[Job]:
     """The jobs of the pages' process."""
     return [
-        Job("seen markers flush", 1.0, chat.flush_seen),
+        Job("seen markers flush", 1.0, chat.flush_seen, each_process=True),  # this process's memory
+        Job("presence heartbeat", presence.HEARTBEAT, presence.heartbeat, each_process=True),
         Job("remote sweep", 1.0, RemoteSweep()),
         Job("board recheck", 60.0, board_recheck),
         Job("idempotency keys expiry", 3600.0, idempotency.expire),

@@ -12,15 +12,11 @@ saved, and pages that reconnect read the current state.
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import socket
 import threading
-import typing
 from pathlib import Path
-
-from pydantic import TypeAdapter, ValidationError
 
 from helpdesk.core import events
 from helpdesk.core.config import get_settings
@@ -31,25 +27,9 @@ LINE_LIMIT = 1 << 20  # bytes; an event is at most a chat message with its attac
 MAX_PATH = 107  # bytes: a Unix socket's path is at most 108 with its final NUL (Linux)
 SEND_TIMEOUT = 1.0  # seconds; a stuck app must not hold a request of the API for longer
 
-_ADAPTERS: dict[str, TypeAdapter] = {cls.__name__: TypeAdapter(cls) for cls in typing.get_args(events.Event)}
-
 
 def socket_path() -> Path:
     return get_settings().data_dir.resolve() / "events.sock"
-
-
-def encode(event: events.Event) -> bytes:
-    name = type(event).__name__
-    return json.dumps({"type": name, "event": _ADAPTERS[name].dump_python(event, mode="json")}).encode() + b"\n"
-
-
-def decode(line: bytes) -> events.Event:
-    """The event a line carries; ValueError if it carries none."""
-    try:
-        data = json.loads(line)
-        return _ADAPTERS[data["type"]].validate_python(data["event"])
-    except (ValueError, KeyError, TypeError, ValidationError) as error:
-        raise ValueError("not an event") from error
 
 
 class RelayServer:
@@ -89,7 +69,7 @@ class RelayServer:
         try:
             while line := await reader.readline():
                 try:
-                    event = decode(line)
+                    event, _sender = events.decode(line)
                 except ValueError:
                     log.warning("relay: dropped a line that is not an event (%d bytes)", len(line))
                     continue
@@ -111,7 +91,7 @@ class Forwarder:
         self._lock = threading.Lock()  # services publish from the API's worker threads
 
     def __call__(self, event: events.Event) -> None:
-        line = encode(event)
+        line = events.encode(event)
         with self._lock:
             for _attempt in range(2):  # a connection the app closed (it restarted) is retried once
                 try:

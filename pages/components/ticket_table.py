@@ -7,7 +7,7 @@ from html import escape
 from nicegui import background_tasks, ui
 from nicegui.events import GenericEventArguments
 
-from helpdesk.core.events import MessagePosted, TicketChanged
+from helpdesk.core.events import BusResumed, MessagePosted, TicketChanged
 from helpdesk.domain import chat, queue
 from models import User
 from pages.app import live
@@ -106,6 +106,7 @@ class TicketTable:
             live.on_every(page, self.table, self._on_event, TicketChanged, MessagePosted)
         else:  # their own tickets: only what is routed to them, so others' changes cost this page nothing
             live.on_user(page, self.table, self._on_event)
+        live.on_every(page, self.table, self._on_event, BusResumed)  # events were missed: read again
 
     async def _on_request(self, event: GenericEventArguments) -> None:
         pagination = event.args["pagination"]
@@ -166,7 +167,7 @@ class TicketTable:
     # would make a task for each call of a coroutine. Only the tables concerned schedule a refresh.
     # Live routing has dropped what this user may not see (pages/app/live.py).
     def _on_event(self, event: object) -> None:
-        if isinstance(event, TicketChanged | MessagePosted):
+        if isinstance(event, TicketChanged | MessagePosted | BusResumed):
             self._refresh_soon()
 
     def _refresh_soon(self) -> None:

@@ -139,7 +139,7 @@ class BoardHub:
 
     def on_event(self, event: events.Event) -> None:
         match event:
-            case events.TicketChanged():
+            case events.TicketChanged() | events.BusResumed():
                 self.changed()
             case events.DisplayChanged():
                 for view in list(self.views.values()):

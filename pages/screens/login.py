@@ -47,6 +47,14 @@ class BrowserId:
         scope.setdefault("state", {})["browser_id"] = new_id
         secure = "; Secure" if get_settings().cookie_secure else ""
         cookie = f"{auth.BROWSER_COOKIE}={new_id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}"
+        if _sticky_first_visit(scope):
+            # In a cluster the proxy picks a browser's process by this cookie: a page built before
+            # the browser had it would live in one process and connect its websocket to another.
+            # So the first page is asked for again, with the cookie.
+            location = scope.get("raw_path", b"/").decode("latin-1") or "/"
+            query = scope.get("query_string", b"").decode("latin-1")
+            await send_redirect(send, location + (f"?{query}" if query else ""), cookie)
+            return
 
         async def with_cookie(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -54,6 +62,21 @@ class BrowserId:
             await send(message)
 
         await self.app(scope, receive, with_cookie)
+
+
+def _sticky_first_visit(scope: Any) -> bool:
+    """A browser's first page request, in a cluster (HELPDESK_REDIS_URL): not an API call, a
+    file or the websocket's polling."""
+    if not get_settings().redis_url or scope.get("method") != "GET":
+        return False
+    accept = dict(scope.get("headers", [])).get(b"accept", b"")
+    return b"text/html" in accept and not scope.get("path", "").startswith(("/api/", "/_nicegui"))
+
+
+async def send_redirect(send: Any, location: str, cookie: str) -> None:
+    headers = [(b"location", location.encode("latin-1")), (b"set-cookie", cookie.encode()), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 307, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def same_origin(request: Request) -> bool:

@@ -12,7 +12,7 @@ from nicegui import run, ui
 from nicegui.events import ValueChangeEventArguments
 
 from helpdesk.core.errors import HelpdeskError, NotAuthenticated
-from helpdesk.core.events import RemoteChanged, TicketChanged
+from helpdesk.core.events import BusResumed, RemoteChanged, TicketChanged
 from helpdesk.domain import chat, presence, tickets, users
 from helpdesk.domain.tickets import TicketView, TimelineEntry
 from models import Category, EndReason, Priority, RemoteMode, RemoteStep, Status, TicketEventKind
@@ -260,7 +260,7 @@ class TicketScreen:
         self.append_timeline(entries)
 
     async def on_change(self, event: object) -> None:
-        if isinstance(event, TicketChanged | RemoteChanged) and not self.heading.is_deleted:
+        if isinstance(event, TicketChanged | RemoteChanged | BusResumed) and not self.heading.is_deleted:
             await self.reload()
             if self.heading.client.has_socket_connection:  # in front of someone, not a tab just closed
                 chat.queue_viewed(self.page.user, self.ticket_id)
@@ -360,6 +360,7 @@ async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | No
         screen = TicketScreen(page, loaded.view, loaded.technicians, loaded.messages, loaded.seen_up_to)
         screen.append_timeline(loaded.timeline)
     live.on_ticket(page, ticket_id_, screen.heading, screen.on_change)
+    live.on_every(page, screen.heading, screen.on_change, BusResumed)
     _track_presence(page, screen.chat)
     chat.queue_viewed(page.user, ticket_id_)  # they see it as it is now: no email needs to tell them
     return None
@@ -376,5 +377,6 @@ def _track_presence(page: Tab, panel: ChatPanel) -> None:
         await panel.catch_up()
 
     client.on_connect(connected)
+    live.on_every(page, panel.log, lambda _event: panel.catch_up(), BusResumed)  # events were missed
     client.on_disconnect(lambda: presence.leave(panel.ticket_id, key))
     client.on_delete(lambda: presence.leave(panel.ticket_id, key))
