@@ -205,7 +205,7 @@ class SharedLimiter:
         if url is None:
             return self._local
         if self._shared is None or url != self._url:
-            storage = storage_from_string(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+            storage = storage_from_string(url, socket_timeout=1.0, socket_connect_timeout=1.0)  # never a slow post
             self._url, self._shared = url, MovingWindowRateLimiter(storage)
         return self._shared
 

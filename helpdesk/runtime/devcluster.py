@@ -138,6 +138,7 @@ class Cluster:
     port: int = 8080  # nginx's
     host: str = "127.0.0.1"
     first_port: int = 8101  # app i listens on first_port + i, its API on +100, its bridge on -2000
+    ports: list[tuple[int, int, int]] | None = None  # or each app's (port, API port, bridge port)
     extra_env: dict[str, str] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     nginx: subprocess.Popen | None = None
@@ -146,29 +147,38 @@ class Cluster:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def env(self) -> dict[str, str]:
+        """What every process of the cluster shares (the `helpdesk` command's too)."""
+        base = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+        return (
+            base
+            | {
+                "DATABASE_URL": self.database_url,
+                "HELPDESK_REDIS_URL": self.redis_url,
+                "HELPDESK_DATA_DIR": str(self.root / "data"),  # every process's: one key, one attachment store
+                "HELPDESK_HOST": "127.0.0.1",
+                "HELPDESK_TRUSTED_PROXIES": "127.0.0.1",  # nginx says who the client is
+                "HELPDESK_PUBLIC_URL": self.url,
+                "HELPDESK_REMOTE_PUBLIC_URL": f"ws://{self.host}:{self.port}/remote/",
+                "HELPDESK_REMOTE_ORIGINS": self.url,
+            }
+            | self.extra_env
+        )
+
     def start(self) -> None:
         (self.root / "nginx-tmp").mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(exist_ok=True)
-        base = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-        shared = {
-            "DATABASE_URL": self.database_url,
-            "HELPDESK_REDIS_URL": self.redis_url,
-            "HELPDESK_DATA_DIR": str(self.root / "data"),  # every process's: one key, one attachment store
-            "HELPDESK_HOST": "127.0.0.1",
-            "HELPDESK_TRUSTED_PROXIES": "127.0.0.1",  # nginx says who the client is
-            "HELPDESK_PUBLIC_URL": self.url,
-            "HELPDESK_REMOTE_PUBLIC_URL": f"ws://{self.host}:{self.port}/remote/",
-            "HELPDESK_REMOTE_ORIGINS": self.url,
-        }
-        for i in range(self.size):
-            port = self.first_port + i
-            env = base | shared | {
+        first = self.first_port
+        ports = self.ports or [(first + i, first + i + 100, first + i - 2000) for i in range(self.size)]
+        for i, (port, api_port, bridge_port) in enumerate(ports):
+            env = self.env | {
                 "HELPDESK_INSTANCE": f"app{i + 1}",
                 "HELPDESK_PORT": str(port),
-                "HELPDESK_API_PORT": str(port + 100),
-                "HELPDESK_REMOTE_BRIDGE_PORT": str(port - 2000),
-            } | self.extra_env  # fmt: skip
-            self.nodes.append(Node(f"app{i + 1}", port, port + 100, port - 2000, env, self.root / f"app{i + 1}.log"))
+                "HELPDESK_API_PORT": str(api_port),
+                "HELPDESK_REMOTE_BRIDGE_PORT": str(bridge_port),
+            }
+            self.nodes.append(Node(f"app{i + 1}", port, api_port, bridge_port, env, self.root / f"app{i + 1}.log"))
         self.nodes[0].start()  # first alone: it migrates the database and makes the signing key
         self._wait([self.nodes[0]])
         for node in self.nodes[1:]:
@@ -248,8 +258,7 @@ def main() -> None:
     cluster = Cluster(database, f"redis://127.0.0.1:{args.redis_port}/0", args.dir.resolve(), args.size, args.port)
     try:
         if args.seed_demo:
-            env = os.environ | {"DATABASE_URL": database, "HELPDESK_DATA_DIR": str(cluster.root / "data")}
-            subprocess.run([sys.executable, "-m", "helpdesk.cli", "seed-demo"], cwd=ROOT, env=env, check=True)
+            subprocess.run([sys.executable, "-m", "helpdesk.cli", "seed-demo"], cwd=ROOT, env=cluster.env, check=True)
         cluster.start()
         print(f"\nThe helpdesk runs as {args.size} processes behind nginx: {cluster.url}", flush=True)
         for node in cluster.nodes:

@@ -1,0 +1,146 @@
+"""Three app processes on one PostgreSQL and one Redis: every live feature crosses processes, the
+rate limits are shared, a job's lease moves when its holder is killed, a Redis restart is caught
+up, and through nginx an employee's page survives the kill -9 of its process.
+
+The tests run in this order on one cluster: the last two each kill a process."""
+
+import time
+
+import httpx
+import redis
+from playwright.sync_api import Browser, Page, expect
+
+from helpdesk.runtime.devcluster import Cluster, Node
+from tests.cluster.conftest import api_token
+from tests.e2e.conftest import bubbles, report_problem, screenshot, send, sign_in
+from tests.support.redis import RedisServer
+
+
+def instance_of(page: Page, cluster: Cluster) -> str:
+    """Which process nginx serves this browser from (its cookie decides)."""
+    return page.context.request.get(cluster.url + "/healthz").json()["instance"]
+
+
+def node(cluster: Cluster, name: str) -> Node:
+    return next(n for n in cluster.nodes if n.name == name)
+
+
+def test_chat_typing_seen_presence_and_queues_cross_processes(cluster: Cluster, browser: Browser) -> None:
+    a, b, c = cluster.nodes
+    anna = sign_in(browser, a, "anna@example.com")  # on app1
+    url = report_problem(anna, "Cluster: the badge reader beeps", "Red light, then nothing.")
+    tom = sign_in(browser, b, "tom@example.com")  # on app2
+    tom.goto(url.replace(a.url, b.url))
+
+    expect(anna.get_by_text("Also here: Tom Technician")).to_be_visible(timeout=5000)
+    expect(tom.get_by_text("Also here: Anna Employee")).to_be_visible(timeout=5000)
+    anna.get_by_placeholder("Write a message…").press_sequentially("Hel")
+    expect(tom.get_by_text("Anna Employee is typing…")).to_be_visible(timeout=5000)
+    send(anna, "It started this morning")
+    expect(bubbles(tom, "It started this morning")).to_have_count(1, timeout=5000)
+    send(tom, "Which door?")
+    expect(bubbles(anna, "Which door?")).to_have_count(1, timeout=5000)
+    expect(anna.locator(".q-message-stamp").filter(has_text="Seen").first).to_be_visible(timeout=5000)
+    expect(tom.locator(".q-message-stamp").filter(has_text="Seen").first).to_be_visible(timeout=5000)
+
+    # A ticket made through app3's API reaches the queue open on app2, live.
+    queue = sign_in(browser, b, "ada@example.com")
+    queue.goto(b.url + "/?view=all")
+    headers = api_token(f"http://127.0.0.1:{c.api_port}", "anna@example.com")
+    ticket = {"title": "Cluster: made through the API", "description": "On the third process.", "priority": "high"}
+    assert httpx.post(f"http://127.0.0.1:{c.api_port}/api/v1/tickets", json=ticket, headers=headers).status_code == 201
+    expect(queue.get_by_role("link", name="Cluster: made through the API")).to_be_visible(timeout=5000)
+
+    # Anna closes her page: presence on app2 says so.
+    anna.context.close()
+    expect(tom.get_by_text("Also here: Anna Employee")).to_have_count(0, timeout=5000)
+    for page in (tom, queue):
+        page.context.close()
+
+
+def test_a_deactivation_on_one_process_ends_the_pages_on_another(cluster: Cluster, browser: Browser) -> None:
+    a, b, _c = cluster.nodes
+    anna = sign_in(browser, b, "anna@example.com")
+    admin_api = f"http://127.0.0.1:{a.api_port}"
+    headers = api_token(admin_api, "ada@example.com")
+    me = httpx.get(f"http://127.0.0.1:{b.api_port}/api/v1/users/me", headers=api_token(admin_api, "anna@example.com"))
+    account = f"{admin_api}/api/v1/users/{me.json()['id']}"
+    assert httpx.patch(account, json={"active": False}, headers=headers).status_code == 200  # through app1's API
+    expect(anna.get_by_text("An administrator deactivated your account.")).to_be_visible(timeout=10_000)  # on app2
+    assert httpx.patch(account, json={"active": True}, headers=headers).status_code == 200
+    anna.context.close()
+
+
+def test_sign_in_throttling_counts_across_processes(cluster: Cluster) -> None:
+    apis = [f"http://127.0.0.1:{n.api_port}/api/v1/auth/token" for n in cluster.nodes]
+    wrong = {"email": "nobody-here@example.com", "password": "not the password"}
+    codes = [httpx.post(apis[attempt % 3], json=wrong).status_code for attempt in range(6)]
+    assert codes[:5] == [400] * 5 or codes[:5] == [401] * 5, codes  # five wrong ones, spread over three processes
+    assert codes[5] == 429  # the sixth is refused, wherever it lands
+
+
+def test_after_a_redis_restart_pages_catch_up(cluster: Cluster, browser: Browser, redis_server: RedisServer) -> None:
+    a, b, _c = cluster.nodes
+    anna = sign_in(browser, a, "anna@example.com")
+    url = report_problem(anna, "Cluster: Redis goes away", "And comes back.")
+    tom = sign_in(browser, b, "tom@example.com")
+    tom.goto(url.replace(a.url, b.url))
+    expect(anna.get_by_text("Also here: Tom Technician")).to_be_visible(timeout=5000)
+
+    redis_server.stop()
+    send(tom, "Sent while Redis was away")
+    expect(bubbles(tom, "Sent while Redis was away")).to_have_count(1)  # saved, and shown on its own process
+    time.sleep(1)
+    redis_server.start()
+    expect(bubbles(anna, "Sent while Redis was away")).to_have_count(1, timeout=20_000)
+    send(anna, "And this one after")
+    expect(bubbles(tom, "And this one after")).to_have_count(1, timeout=10_000)
+    for page in (anna, tom):
+        page.context.close()
+
+
+def test_a_jobs_lease_moves_on_when_its_holder_is_killed(cluster: Cluster, redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    key = "helpdesk:lease:remote sweep"
+    deadline = time.monotonic() + 15
+    while (holder := client.get(key)) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert holder is not None
+    owner = node(cluster, holder.split("/")[0])
+    owner.kill()
+    deadline = time.monotonic() + 30
+    while (after := client.get(key)) in (None, holder) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert after is not None and after != holder  # another process runs the job now
+    assert after.split("/")[0] != owner.name
+
+
+def test_through_nginx_a_page_survives_the_kill_of_its_process(cluster: Cluster, browser: Browser) -> None:
+    alive = [n for n in cluster.nodes if n.process is not None and n.process.poll() is None]
+    assert len(alive) == 2
+    # Each browser goes to the process its cookie hashes to: new browsers until the two differ.
+    anna = sign_in(browser, cluster, "anna@example.com")
+    tom = sign_in(browser, cluster, "tom@example.com")
+    for _attempt in range(12):
+        if instance_of(tom, cluster) != instance_of(anna, cluster):
+            break
+        tom.context.close()
+        tom = sign_in(browser, cluster, "tom@example.com")
+    anna_on = instance_of(anna, cluster)
+    assert instance_of(tom, cluster) != anna_on
+
+    anna.goto(cluster.url + "/")
+    url = report_problem(anna, "Through nginx: the VPN drops", "Every hour or so.")
+    tom.goto(url)
+    send(tom, "First, before the crash")
+    expect(bubbles(anna, "First, before the crash")).to_have_count(1, timeout=5000)
+
+    node(cluster, anna_on).kill()  # kill -9: the process and its API, with Anna's page open
+    send(tom, "Second, while her process is dead")
+    expect(bubbles(anna, "Second, while her process is dead")).to_have_count(1, timeout=20_000)
+    assert instance_of(anna, cluster) not in (anna_on,)
+    send(anna, "I am still here")
+    expect(bubbles(tom, "I am still here")).to_have_count(1, timeout=5000)
+    for text in ("First, before the crash", "Second, while her process is dead", "I am still here"):
+        expect(bubbles(anna, text)).to_have_count(1)  # every message, none twice
+    screenshot(anna, "cluster-failover")
