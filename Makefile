@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn bench-email clean
+.PHONY: run test install install-test cluster lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn bench-email clean
 
 $(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -23,24 +23,29 @@ run: install
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[test]"
-	@for program in chromium Xvnc xev xsetroot dovecot; do command -v $$program >/dev/null || missing=1; done; \
+	@for program in chromium Xvnc xev xsetroot dovecot redis-server nginx; do command -v $$program >/dev/null || missing=1; done; \
 	[ -x /usr/lib/dovecot/imap ] || missing=1; \
 	[ -z "$$missing" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends chromium tigervnc-standalone-server x11-utils x11-xserver-utils \
-		dovecot-imapd >/dev/null; }
+		dovecot-imapd redis-server nginx >/dev/null; }
 	touch $@
 
 install-test: $(TEST_STAMP)
 
-# Installs everything the tests need (Python packages, Debian's chromium, tigervnc, dovecot and
-# postgresql; aiosmtpd from PyPI is the SMTP server) and runs
-# the whole suite on SQLite, then the database-bound layers again on a local PostgreSQL.
+# Installs everything the tests need (Python packages, Debian's chromium, tigervnc, dovecot,
+# redis-server, nginx and postgresql; aiosmtpd from PyPI is the SMTP server) and runs the whole
+# suite on SQLite, then the database-bound layers and the cluster tests on a local PostgreSQL.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
-	HELPDESK_TEST_POSTGRES=$$(bash scripts/postgres-test-server.sh) $(BIN)/python -m pytest -q tests/helpdesk tests/pages \
+	HELPDESK_TEST_POSTGRES=$$(bash scripts/postgres-test-server.sh) $(BIN)/python -m pytest -q tests/helpdesk tests/pages tests/cluster \
 		--deselect tests/helpdesk/api/test_schemathesis.py
+
+# The helpdesk as a cluster on this machine: 3 app processes (each with its API), nginx with
+# sticky sessions at http://127.0.0.1:8080, Redis and PostgreSQL on loopback; demo data.
+cluster: install-test
+	$(BIN)/python -m helpdesk.runtime.devcluster --seed-demo
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
