@@ -140,6 +140,7 @@ class Cluster:
     first_port: int = 8101  # app i listens on first_port + i, its API on +100, its bridge on -2000
     ports: list[tuple[int, int, int]] | None = None  # or each app's (port, API port, bridge port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    proxy: bool = True  # nginx in front (the benchmarks talk to each process directly)
     nodes: list[Node] = field(default_factory=list)
     nginx: subprocess.Popen | None = None
 
@@ -184,6 +185,8 @@ class Cluster:
         for node in self.nodes[1:]:
             node.start()
         self._wait(self.nodes[1:])
+        if not self.proxy:
+            return
         config = self.root / "nginx.conf"
         config.write_text(
             nginx_config(
