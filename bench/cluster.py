@@ -134,13 +134,14 @@ def main() -> None:
     parser.add_argument("--technicians", type=int, default=20)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--setups", type=int, nargs="+", default=[1, 2, 3], help="set-ups 1 to 3 (above)")
     args = parser.parse_args()
     server = subprocess.run(
         ["bash", str(ROOT / "scripts" / "postgres-test-server.sh")], capture_output=True, text=True, check=True
     ).stdout.strip()
     rows = []
     for n in args.clients:
-        for name, processes, with_redis in CASES:
+        for name, processes, with_redis in [CASES[i - 1] for i in args.setups]:
             rows.append((name, asyncio.run(run_case(server, processes, with_redis, args, n))))
     print(f"\ncluster chat: {args.tickets} tickets, {args.rate:g} messages/s for {args.seconds:g} s, PostgreSQL\n")
     head = ["set-up", "clients", "connected", "dropped", "messages", "deliveries", "p50 ms", "p95 ms", "p99 ms"]

@@ -25,6 +25,7 @@ from helpdesk.core.config import get_settings
 from helpdesk.domain import auth, chat, presence, users
 from models import Role, User
 from tests.support.app_process import REMOTE_SETTINGS
+from tests.support.redis import RedisServer
 
 PASSWORD = "correct horse battery"
 POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
@@ -150,3 +151,12 @@ def people(data_dir: Path) -> People:
         by("tess@example.com"),
         by("ada@example.com"),
     )
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis of the module's own (Debian's redis-server, on loopback)."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.close()

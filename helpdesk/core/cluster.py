@@ -50,8 +50,10 @@ class RedisBus:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # Unique per process: a process skips its own events when Redis echoes them back.
+        # Unique per process, before each event it sends: Redis echoes a process's own events back
+        # to it, and it skips them by this prefix without decoding them.
         self.origin = f"{get_settings().instance_name}/{os.getpid()}/{secrets.token_hex(4)}"
+        self._prefix = self.origin.encode() + b" "
         self.connected = False
         self.sent = self.received = self.dropped = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -81,7 +83,7 @@ class RedisBus:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        loop.call_soon_threadsafe(self._put, events.encode(event, self.origin))
+        loop.call_soon_threadsafe(self._put, self._prefix + events.encode(event))
 
     def _put(self, data: bytes) -> None:
         assert self._queue is not None
@@ -128,12 +130,14 @@ class RedisBus:
                     await pubsub.aclose()
 
     def _take(self, data: bytes) -> None:
+        if data.startswith(self._prefix):
+            return  # its own, delivered here when it was published
         try:
-            event, origin = events.decode(data)
+            event = events.decode(data.partition(b" ")[2])
         except ValueError:
             log.warning("cluster: dropped a message that is not an event (%d bytes)", len(data))
             return
-        if origin != self.origin and not isinstance(event, events.LOCAL_ONLY):
+        if not isinstance(event, events.LOCAL_ONLY):
             self.received += 1
             events.deliver_from_elsewhere(event)
 

@@ -148,18 +148,17 @@ LOCAL_ONLY = (PresenceChanged, BusResumed)
 _ADAPTERS: dict[str, TypeAdapter] = {cls.__name__: TypeAdapter(cls) for cls in typing.get_args(Event)}
 
 
-def encode(event: Event, origin: str = "") -> bytes:
-    """An event as one JSON line, for another process; `origin` names the sender."""
+def encode(event: Event) -> bytes:
+    """An event as one JSON line, for another process."""
     name = type(event).__name__
-    data = {"type": name, "event": _ADAPTERS[name].dump_python(event, mode="json"), "from": origin}
-    return json.dumps(data).encode() + b"\n"
+    return json.dumps({"type": name, "event": _ADAPTERS[name].dump_python(event, mode="json")}).encode() + b"\n"
 
 
-def decode(line: bytes) -> tuple[Event, str]:
-    """The event a line carries, and its sender; ValueError if it carries none."""
+def decode(line: bytes) -> Event:
+    """The event a line carries; ValueError if it carries none."""
     try:
         data = json.loads(line)
-        return _ADAPTERS[data["type"]].validate_python(data["event"]), str(data.get("from", ""))
+        return _ADAPTERS[data["type"]].validate_python(data["event"])
     except (ValueError, KeyError, TypeError, ValidationError) as error:
         raise ValueError("not an event") from error
 

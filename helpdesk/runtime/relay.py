@@ -69,7 +69,7 @@ class RelayServer:
         try:
             while line := await reader.readline():
                 try:
-                    event, _sender = events.decode(line)
+                    event = events.decode(line)
                 except ValueError:
                     log.warning("relay: dropped a line that is not an event (%d bytes)", len(line))
                     continue

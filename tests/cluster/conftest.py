@@ -32,14 +32,6 @@ def _admin(statement: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> Iterator[Cluster]:
     """Three app processes (each with its API process), nginx in front, the accounts made."""
     assert POSTGRES is not None

@@ -3,7 +3,6 @@ the jobs' lease, the shared rate limits; and presence merged from other processe
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -13,14 +12,6 @@ from helpdesk.core import cluster, events
 from helpdesk.core.config import get_settings
 from helpdesk.domain import presence
 from tests.support.redis import RedisServer
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -52,14 +43,15 @@ async def test_events_go_out_and_come_in_but_never_back_to_their_sender(with_red
         message = None
         while message is None or message["type"] != "message":
             message = await listener.get_message(timeout=5)
-        assert events.decode(message["data"]) == (events.Typing(7, 1, "Anna", False), bus.origin)
+        origin, _space, line = message["data"].partition(b" ")
+        assert (origin.decode(), events.decode(line)) == (bus.origin, events.Typing(7, 1, "Anna", False))
         await _until(lambda: bus.sent == 1)
         assert received == [events.Typing(7, 1, "Anna", False)]  # delivered here once, not again from Redis
 
         # Another process's event is delivered here; a local-only one never crosses.
         client = redis.Redis.from_url(with_redis.url)
-        client.publish(cluster.CHANNEL, events.encode(events.SessionsRevoked(3), "elsewhere/1/ab"))
-        client.publish(cluster.CHANNEL, events.encode(events.PresenceChanged(7, ()), "elsewhere/1/ab"))
+        client.publish(cluster.CHANNEL, b"elsewhere/1/ab " + events.encode(events.SessionsRevoked(3)))
+        client.publish(cluster.CHANNEL, b"elsewhere/1/ab " + events.encode(events.PresenceChanged(7, ())))
         client.publish(cluster.CHANNEL, b"not an event")
         await _until(lambda: len(received) == 2)
         await asyncio.sleep(0.2)
@@ -91,7 +83,7 @@ async def test_after_redis_restarts_the_bus_reconnects_and_pages_are_told_to_cat
         await _until(lambda: events.BusResumed() in received, timeout=15)
         assert bus.connected and events.SessionsRevoked(5) in received
         client = redis.Redis.from_url(with_redis.url)
-        client.publish(cluster.CHANNEL, events.encode(events.SessionsRevoked(6), "elsewhere/1/ab"))
+        client.publish(cluster.CHANNEL, b"elsewhere/1/ab " + events.encode(events.SessionsRevoked(6)))
         await _until(lambda: events.SessionsRevoked(6) in received)
     finally:
         unsubscribe()
