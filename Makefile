@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test cluster lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn bench-email clean
+.PHONY: run test install install-test cluster lint i18n bench-queue bench-chat bench-kiosk bench-remote bench-churn bench-email bench-cluster clean
 
 $(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,9 @@ bench-churn: install-test
 
 bench-email: install-test
 	$(BIN)/python -m bench.email
+
+bench-cluster: install-test
+	$(BIN)/python -m bench.cluster
 
 clean:
 	rm -rf $(VENV) node_modules test-artifacts
