@@ -229,9 +229,10 @@ def main() -> None:
     from helpdesk.domain.queue import QueueQuery, Sort, View
     from models import Category, Message, Priority, Ticket
 
-    fresh = not (data_dir / "helpdesk.db").exists()
     db.init()
     db.migrate()
+    with db.read_session() as session:  # generated once per database (SQLite file or DATABASE_URL)
+        fresh = session.exec(select(func.count()).select_from(Ticket)).one() == 0
     if fresh:
         print(f"generating {args.tickets} tickets into {data_dir} ...")
         generate(args.tickets, args.messages)

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from cachetools import TTLCache
-from sqlalchemy import func, or_, text
+from sqlalchemy import Select, func, literal, or_, text, union_all
 from sqlmodel import Session, select
 
 from helpdesk.core import db
@@ -126,8 +126,8 @@ def _conditions(session: Session, actor: User, query: QueueQuery, stamp: tuple =
     if not actor.is_technician:
         conditions.append(Ticket.requester_id == actor.id)
     q = query.q.strip()
-    fts = _fts_for(session, actor, q)
-    dense = walk and fts is not None and _dense(session, fts, _walk_rows(query), stamp)
+    matches = _matches(session, actor, q)
+    dense = walk and matches is not None and _dense(session, matches, _walk_rows(query), stamp)
     # IN, not "!= resolved": SQLite answers IN from the (status, updated_at) index, != by a scan;
     # which is what walking the whole queue newest first needs (`dense`).
     not_resolved = Ticket.status != Status.resolved if dense else Ticket.status.in_([Status.open, Status.in_progress])
@@ -153,16 +153,30 @@ def _conditions(session: Session, actor: User, query: QueueQuery, stamp: tuple =
     conditions += _day_range(Ticket.created_at, query.created_from, query.created_to)
     conditions += _day_range(Ticket.updated_at, query.updated_from, query.updated_to)
     if q:
-        conditions.append(_text_condition(session, actor, q, fts, dense))
+        conditions.append(_text_condition(session, q, matches, dense))
     return conditions
 
 
-def _fts_for(session: Session, actor: User, q: str) -> str | None:
-    """The reader's FTS5 query for the search text (SQLite; none without a word)."""
-    if not _words(q) or session.get_bind().dialect.name != "sqlite":
+def _matches(session: Session, actor: User, q: str) -> Select | None:
+    """The ids of the tickets whose text (title, description, the chat this reader may see) holds
+    every word of the search, each as a prefix; None without a word.
+
+    SQLite: one FTS5 MATCH over one row per ticket (migration 0006), the internal notes' column
+    left out for an employee. PostgreSQL: the same per ticket and audience as GIN-indexed
+    tsvectors (migration 0009), accents folded; the words are \\w+, so no tsquery syntax gets
+    through."""
+    words = _words(q)
+    if not words:
         return None
-    fts = _fts_query(q)
-    return fts if actor.is_technician else f"{{title description public}} : ({fts})"
+    if session.get_bind().dialect.name == "sqlite":
+        fts = _fts_query(q)
+        fts = fts if actor.is_technician else f"{{title description public}} : ({fts})"
+        found = text("ticket_search MATCH :fts").bindparams(fts=fts)
+        return select(text("rowid")).select_from(text("ticket_search")).where(found)
+    document = "full_doc" if actor.is_technician else "public_doc"
+    terms = " & ".join(f"{w}:*" for w in words)
+    found = text(f"{document} @@ to_tsquery('simple', helpdesk_unaccent(:terms))").bindparams(terms=terms)
+    return select(text("ticket_id")).select_from(text("ticket_search")).where(found)
 
 
 def _walk_rows(query: QueueQuery) -> int:
@@ -204,64 +218,48 @@ def _like_all(words: list[str], *columns) -> list:
     return [or_(*(db.contains(c, w) for c in columns)) for w in words]
 
 
-def _text_condition(session: Session, actor: User, q: str, fts: str | None, dense: bool):
-    """Tickets whose text (title, description, visible chat) or requester holds every word.
-
-    On SQLite one FTS5 MATCH over one row per ticket (see migration 0006) gives the ticket ids:
-    no join through the messages. An employee's search leaves the internal notes' column out.
-    PostgreSQL has the same per ticket, as tsvectors (migration 0009).
+def _text_condition(session: Session, q: str, matches: Select | None, dense: bool):
+    """Tickets whose text (`matches`) or requester holds every word, or whose number it is.
 
     Two shapes, the same answer. A rare word: the matches' ids first, then sorted (a few rows).
     A common word ("printer" in half the tickets): walking the sort's index and checking each
-    ticket against the matches finds a page after a few dozen rows, where sorting every match
-    costs 30 ms more. The number of matches (counted once per state of the data) decides.
+    ticket against the matches finds a page after a few dozen rows, where collecting and sorting
+    every match costs far more. The number of matches (counted once per state of the data)
+    decides (`dense`).
     """
     number = ticket_number(q)
     by_id = Ticket.id == number if number is not None else None
-    words = _words(q)
-    if not words:
+    if matches is None:
         return by_id if by_id is not None else Ticket.id.is_(None)
-    people = select(User.id).where(*_like_all(words, User.name, User.email))
-    if fts is not None:
+    people = select(User.id).where(*_like_all(_words(q), User.name, User.email))
+    if session.get_bind().dialect.name == "sqlite":
         # Dense: `id + 0` keeps SQLite from starting at the matches; it walks the sort's index
         # and looks each ticket up in the matches, collected once.
         ticket_id = Ticket.id + 0 if dense else Ticket.id
-        conditions = [ticket_id.in_(_ticket_search(fts))]
-    else:
-        # PostgreSQL (migration 0009): a GIN-indexed tsvector per ticket and audience, accents
-        # folded, each word a prefix; the words are \w+, so no tsquery syntax gets through.
-        document = "full_doc" if actor.is_technician else "public_doc"
-        terms = " & ".join(f"{w}:*" for w in words)
-        conditions = [
-            text(
-                f"ticket.id IN (SELECT ticket_id FROM ticket_search WHERE {document} "
-                "@@ to_tsquery('simple', helpdesk_unaccent(:terms)))"
-            ).bindparams(terms=terms)
-        ]
-    conditions.append(Ticket.requester_id.in_(people))
-    if by_id is not None:
-        conditions.append(by_id)
-    return or_(*conditions)
+        conditions = [ticket_id.in_(matches), Ticket.requester_id.in_(people)]
+        return or_(*conditions, *([by_id] if by_id is not None else []))
+    if dense:
+        # PostgreSQL walks the sort's index and probes each ticket's row of ticket_search.
+        probe = matches.where(text("ticket_search.ticket_id = ticket.id")).exists()
+        return or_(probe, Ticket.requester_id.in_(people), *([by_id] if by_id is not None else []))
+    # A rare word: one list of ids (text, requester, number), joined by the primary key. As an
+    # OR of three conditions PostgreSQL read every ticket to answer it.
+    ids = [matches, select(Ticket.id).where(Ticket.requester_id.in_(people))]
+    if number is not None:
+        ids.append(select(literal(number)))
+    return Ticket.id.in_(union_all(*ids))
 
 
 # Past this many tickets walked (expected) before the page is full, sorting the matches is cheaper.
 WALK_ROWS_MAX = 20_000
 
 
-def _dense(session: Session, fts: str, walk_rows: int, stamp: tuple) -> bool:
+def _dense(session: Session, matches: Select, walk_rows: int, stamp: tuple) -> bool:
     """Whether the page is found sooner by walking an index than from the list of matches."""
-    matching = _ticket_search(fts).subquery()
-    matches = _cached(("fts", fts, stamp), lambda: session.exec(select(func.count()).select_from(matching)).one())
+    key = ("matches", str(matches), tuple(matches.compile().params.items()), stamp)
+    found = _cached(key, lambda: session.exec(select(func.count()).select_from(matches.subquery())).one())
     tickets = stamp[0]  # the newest ticket's id: about how many there are
-    return matches > 0 and walk_rows * tickets / matches <= WALK_ROWS_MAX
-
-
-def _ticket_search(fts: str):
-    return (
-        select(text("rowid"))
-        .select_from(text("ticket_search"))
-        .where(text("ticket_search MATCH :fts").bindparams(fts=fts))
-    )
+    return found > 0 and walk_rows * tickets / found <= WALK_ROWS_MAX
 
 
 def list_tickets(actor: User, query: QueueQuery) -> QueuePage:

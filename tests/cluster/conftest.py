@@ -19,8 +19,8 @@ from tests.support.redis import RedisServer
 
 POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
 _numbers = itertools.count()
-
-pytestmark = pytest.mark.skipif(not POSTGRES, reason="the cluster runs on PostgreSQL: HELPDESK_TEST_POSTGRES")
+# For the test modules here (a conftest's own pytestmark marks nothing).
+NEEDS_POSTGRES = pytest.mark.skipif(not POSTGRES, reason="the cluster runs on PostgreSQL: HELPDESK_TEST_POSTGRES")
 
 
 def _admin(statement: str) -> None:

@@ -11,9 +11,11 @@ import redis
 from playwright.sync_api import Browser, Page, expect
 
 from helpdesk.runtime.devcluster import Cluster, Node
-from tests.cluster.conftest import api_token
+from tests.cluster.conftest import NEEDS_POSTGRES, api_token
 from tests.e2e.conftest import bubbles, report_problem, screenshot, send, sign_in
 from tests.support.redis import RedisServer
+
+pytestmark = NEEDS_POSTGRES
 
 
 def instance_of(page: Page, cluster: Cluster) -> str:
