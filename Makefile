@@ -39,7 +39,7 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
-	HELPDESK_TEST_POSTGRES=$$(bash scripts/postgres-test-server.sh) $(BIN)/python -m pytest -q tests/helpdesk tests/pages tests/cluster \
+	HELPDESK_TEST_POSTGRES=$$(bash scripts/postgres-test-server.sh) $(BIN)/python -m pytest -q tests/helpdesk tests/cluster \
 		--deselect tests/helpdesk/api/test_schemathesis.py
 
 # The helpdesk as a cluster on this machine: 3 app processes (each with its API), nginx with

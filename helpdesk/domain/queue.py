@@ -127,7 +127,8 @@ def _conditions(session: Session, actor: User, query: QueueQuery, stamp: tuple =
         conditions.append(Ticket.requester_id == actor.id)
     q = query.q.strip()
     matches = _matches(session, actor, q)
-    dense = walk and matches is not None and _dense(session, matches, _walk_rows(query), stamp)
+    found = _found(session, q, matches)
+    dense = walk and found is not None and _dense(session, found, _walk_rows(query), stamp)
     # IN, not "!= resolved": SQLite answers IN from the (status, updated_at) index, != by a scan;
     # which is what walking the whole queue newest first needs (`dense`).
     not_resolved = Ticket.status != Status.resolved if dense else Ticket.status.in_([Status.open, Status.in_progress])
@@ -153,7 +154,7 @@ def _conditions(session: Session, actor: User, query: QueueQuery, stamp: tuple =
     conditions += _day_range(Ticket.created_at, query.created_from, query.created_to)
     conditions += _day_range(Ticket.updated_at, query.updated_from, query.updated_to)
     if q:
-        conditions.append(_text_condition(session, actor, q, matches, dense))
+        conditions.append(_text_condition(session, actor, q, matches, found, dense))
     return conditions
 
 
@@ -228,50 +229,61 @@ def _like_all(words: list[str], *columns) -> list:
     return [or_(*(db.contains(c, w) for c in columns)) for w in words]
 
 
-def _text_condition(session: Session, actor: User, q: str, matches: Select | None, dense: bool):
+def _people(q: str) -> Select:
+    """The accounts whose name or email holds every word of the search."""
+    return select(User.id).where(*_like_all(_words(q), User.name, User.email))
+
+
+def _found(session: Session, q: str, matches: Select | None) -> Select | None:
+    """What the search finds, as ids to count: on SQLite the text's matches (its requesters are
+    few beside them), on PostgreSQL the text's, the requesters' tickets and the number in one
+    list (as an OR of three conditions PostgreSQL read every ticket)."""
+    if matches is None or session.get_bind().dialect.name == "sqlite":
+        return matches
+    ids = [matches, select(Ticket.id).where(Ticket.requester_id.in_(_people(q)))]
+    number = ticket_number(q)
+    if number is not None:
+        ids.append(select(literal(number)))
+    return union_all(*ids)
+
+
+def _text_condition(session: Session, actor: User, q: str, matches: Select | None, found, dense: bool):
     """Tickets whose text (`matches`) or requester holds every word, or whose number it is.
 
-    Two shapes, the same answer. A rare word: the matches' ids first, then sorted (a few rows).
-    A common word ("printer" in half the tickets): walking the sort's index and checking each
-    ticket against the matches finds a page after a few dozen rows, where collecting and sorting
-    every match costs far more. The number of matches (counted once per state of the data)
-    decides (`dense`).
+    Two shapes, the same answer. Few found: their ids first, then sorted (a few rows). Many
+    ("printer" in half the tickets): walking the sort's index and checking each ticket finds a
+    page after a few dozen rows, where collecting and sorting everything found costs far more.
+    How many were found (`_found`, counted once per state of the data) decides (`dense`).
     """
     number = ticket_number(q)
-    by_id = Ticket.id == number if number is not None else None
+    by_id = [Ticket.id == number] if number is not None else []
     if matches is None:
-        return by_id if by_id is not None else Ticket.id.is_(None)
-    people = select(User.id).where(*_like_all(_words(q), User.name, User.email))
+        return by_id[0] if by_id else Ticket.id.is_(None)
+    by_requester = Ticket.requester_id.in_(_people(q))
     if session.get_bind().dialect.name == "sqlite":
         # Dense: `id + 0` keeps SQLite from starting at the matches; it walks the sort's index
         # and looks each ticket up in the matches, collected once.
         ticket_id = Ticket.id + 0 if dense else Ticket.id
-        conditions = [ticket_id.in_(matches), Ticket.requester_id.in_(people)]
-        return or_(*conditions, *([by_id] if by_id is not None else []))
+        return or_(ticket_id.in_(matches), by_requester, *by_id)
     if dense:
         # PostgreSQL walks the sort's index and matches each ticket's own tsvector, looked up by
         # key. As EXISTS it collected every match into a hash first (100 ms for "printer").
         document = f"(SELECT {_document(actor)} FROM ticket_search WHERE ticket_search.ticket_id = ticket.id)"
         probe = text(f"{document} @@ {_TSQUERY}").bindparams(terms=_terms(_words(q)))
-        return or_(probe, Ticket.requester_id.in_(people), *([by_id] if by_id is not None else []))
-    # A rare word: one list of ids (text, requester, number), joined by the primary key. As an
-    # OR of three conditions PostgreSQL read every ticket to answer it.
-    ids = [matches, select(Ticket.id).where(Ticket.requester_id.in_(people))]
-    if number is not None:
-        ids.append(select(literal(number)))
-    return Ticket.id.in_(union_all(*ids))
+        return or_(by_requester, *by_id, probe)  # the cheap checks first
+    return Ticket.id.in_(found)
 
 
 # Past this many tickets walked (expected) before the page is full, sorting the matches is cheaper.
 WALK_ROWS_MAX = 20_000
 
 
-def _dense(session: Session, matches: Select, walk_rows: int, stamp: tuple) -> bool:
-    """Whether the page is found sooner by walking an index than from the list of matches."""
-    key = ("matches", str(matches), tuple(matches.compile().params.items()), stamp)
-    found = _cached(key, lambda: session.exec(select(func.count()).select_from(matches.subquery())).one())
+def _dense(session: Session, found, walk_rows: int, stamp: tuple) -> bool:
+    """Whether the page is reached sooner by walking an index than from the list of what was found."""
+    key = ("found", str(found), tuple(found.compile().params.items()), stamp)
+    count = _cached(key, lambda: session.exec(select(func.count()).select_from(found.subquery())).one())
     tickets = stamp[0]  # the newest ticket's id: about how many there are
-    return found > 0 and walk_rows * tickets / found <= WALK_ROWS_MAX
+    return count > 0 and walk_rows * tickets / count <= WALK_ROWS_MAX
 
 
 def list_tickets(actor: User, query: QueueQuery) -> QueuePage:

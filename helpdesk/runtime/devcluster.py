@@ -66,7 +66,8 @@ http {{
     location = /docs {{ proxy_pass http://helpdesk_api; }}
     location /docs/ {{ proxy_pass http://helpdesk_api; }}
     location = /openapi.json {{ proxy_pass http://helpdesk_api; }}
-    location /remote/ {{ proxy_pass http://helpdesk_remote/; }}
+    # The bridges (remote assistance); the query string holds a one-use token: not logged.
+    location /remote-bridge/ {{ proxy_pass http://helpdesk_remote/; }}
   }}
 }}
 """
@@ -161,7 +162,7 @@ class Cluster:
                 "HELPDESK_HOST": "127.0.0.1",
                 "HELPDESK_TRUSTED_PROXIES": "127.0.0.1",  # nginx says who the client is
                 "HELPDESK_PUBLIC_URL": self.url,
-                "HELPDESK_REMOTE_PUBLIC_URL": f"ws://{self.host}:{self.port}/remote/",
+                "HELPDESK_REMOTE_PUBLIC_URL": f"ws://{self.host}:{self.port}/remote-bridge/",
                 "HELPDESK_REMOTE_ORIGINS": self.url,
             }
             | self.extra_env

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, make_url
 
 from helpdesk.runtime.devcluster import Cluster
 from tests.e2e.conftest import PASSWORD, browser  # noqa: F401 (the fixture, for these tests too)
-from tests.support.app_process import ROOT, free_port
+from tests.e2e.test_remote_journey import vnc  # noqa: F401 (the fixture: a TigerVNC workstation)
+from tests.support.app_process import REMOTE_SETTINGS, ROOT, free_port
 from tests.support.redis import RedisServer
 
 POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
@@ -42,7 +43,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer)
     root = tmp_path_factory.mktemp("cluster")
     cluster = Cluster(
         database, redis_server.url, root, size=3, port=free_port(), ports=ports,
-        extra_env={"HELPDESK_REMOTE_ENABLED": "false", "HELPDESK_API_NICENESS": "0"},
+        extra_env={"HELPDESK_API_NICENESS": "0", **REMOTE_SETTINGS},  # each app starts its bridge
     )  # fmt: skip
     for email, name_, role in (
         ("anna@example.com", "Anna Employee", "employee"),

@@ -1,6 +1,7 @@
 """Three app processes on one PostgreSQL and one Redis: every live feature crosses processes, the
-rate limits are shared, a job's lease moves when its holder is killed, a Redis restart is caught
-up, and through nginx an employee's page survives the kill -9 of its process.
+rate limits are shared, a Redis restart is caught up, remote assistance works through nginx
+across processes, a job's lease moves when its holder is killed, and through nginx an employee's
+page survives the kill -9 of its process.
 
 The tests run in this order on one cluster: the last two each kill a process."""
 
@@ -13,7 +14,9 @@ from playwright.sync_api import Browser, Page, expect
 from helpdesk.runtime.devcluster import Cluster, Node
 from tests.cluster.conftest import NEEDS_POSTGRES, api_token
 from tests.e2e.conftest import bubbles, report_problem, screenshot, send, sign_in
+from tests.e2e.test_remote_journey import centre_pixel, request_remote, viewer
 from tests.support.redis import RedisServer
+from tests.support.vnc import COLOUR, VncServer
 
 pytestmark = NEEDS_POSTGRES
 
@@ -101,6 +104,41 @@ def test_after_a_redis_restart_pages_catch_up(cluster: Cluster, browser: Browser
         page.context.close()
 
 
+def on_two_processes(browser: Browser, cluster: Cluster, first: str, second: str) -> tuple[Page, Page]:
+    """Two people signed in through nginx, served by two different processes: each browser goes
+    to the process its cookie hashes to, so new browsers until the two differ."""
+    one, other = sign_in(browser, cluster, first), sign_in(browser, cluster, second)
+    for _attempt in range(12):
+        if instance_of(other, cluster) != instance_of(one, cluster):
+            break
+        other.context.close()
+        other = sign_in(browser, cluster, second)
+    assert instance_of(other, cluster) != instance_of(one, cluster)
+    return one, other
+
+
+def test_through_nginx_remote_assistance_crosses_processes(cluster: Cluster, browser: Browser, vnc: VncServer) -> None:
+    anna, tom = on_two_processes(browser, cluster, "anna@example.com", "tom@example.com")
+    url = report_problem(anna, "Through nginx: my screen flickers", "Since the update.")
+    anna.goto(cluster.url + "/")  # elsewhere in the app: the prompt finds her anyway
+    tom.goto(url)
+    tom.get_by_role("button", name="Take").click()
+    request_remote(tom, vnc, "Control (keyboard and mouse)")
+    question = anna.get_by_text("Tom Technician asks to control your computer")
+    expect(question).to_be_visible(timeout=5000)  # the request crossed from his process to hers
+    anna.get_by_role("button", name="Accept").click()
+    expect(anna.get_by_text("Tom Technician is controlling your screen")).to_be_visible(timeout=5000)
+    frame = viewer(tom)  # noVNC through nginx's /remote-bridge/ to a bridge, then to the VNC server
+    deadline = time.monotonic() + 5
+    while centre_pixel(frame) != list(COLOUR) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert centre_pixel(frame) == list(COLOUR)
+    anna.get_by_role("button", name="Stop").click()
+    expect(tom.locator("iframe[title='Remote screen']")).to_have_count(0, timeout=5000)
+    for page in (anna, tom):
+        page.context.close()
+
+
 def test_a_jobs_lease_moves_on_when_its_holder_is_killed(cluster: Cluster, redis_server: RedisServer) -> None:
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     key = "helpdesk:lease:remote sweep"
@@ -120,18 +158,8 @@ def test_a_jobs_lease_moves_on_when_its_holder_is_killed(cluster: Cluster, redis
 def test_through_nginx_a_page_survives_the_kill_of_its_process(cluster: Cluster, browser: Browser) -> None:
     alive = [n for n in cluster.nodes if n.process is not None and n.process.poll() is None]
     assert len(alive) == 2
-    # Each browser goes to the process its cookie hashes to: new browsers until the two differ.
-    anna = sign_in(browser, cluster, "anna@example.com")
-    tom = sign_in(browser, cluster, "tom@example.com")
-    for _attempt in range(12):
-        if instance_of(tom, cluster) != instance_of(anna, cluster):
-            break
-        tom.context.close()
-        tom = sign_in(browser, cluster, "tom@example.com")
+    anna, tom = on_two_processes(browser, cluster, "anna@example.com", "tom@example.com")
     anna_on = instance_of(anna, cluster)
-    assert instance_of(tom, cluster) != anna_on
-
-    anna.goto(cluster.url + "/")
     url = report_problem(anna, "Through nginx: the VPN drops", "Every hour or so.")
     tom.goto(url)
     send(tom, "First, before the crash")

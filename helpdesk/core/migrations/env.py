@@ -8,7 +8,10 @@ target_metadata = SQLModel.metadata
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    # The FTS5 indexes and their shadow tables are made by hand (0001, then 0006), not from the models.
+    # The FTS5 indexes and their shadow tables are made by hand (0001, then 0006), not from the
+    # models; so are PostgreSQL's own indexes (0011).
+    if type_ == "index" and name is not None and name.startswith("ix_ticket_pg_"):
+        return False
     return not (type_ == "table" and name is not None and name.startswith(("ticket_fts", "ticket_search")))
 
 
