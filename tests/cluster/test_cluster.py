@@ -1,7 +1,7 @@
-"""Three app processes on one PostgreSQL and one Redis: every live feature crosses processes, the
-rate limits are shared, a Redis restart is caught up, remote assistance works through nginx
-across processes, a job's lease moves when its holder is killed, and through nginx an employee's
-page survives the kill -9 of its process.
+"""Three app processes on one PostgreSQL and one Redis: every live feature crosses processes
+(chat, presence, queues, revocations, the wall board, remote assistance through nginx), the rate
+limits are shared, a Redis restart is caught up, a job's lease moves when its holder is killed,
+and through nginx an employee's page survives the kill -9 of its process.
 
 The tests run in this order on one cluster: the last two each kill a process."""
 
@@ -101,6 +101,34 @@ def test_after_a_redis_restart_pages_catch_up(cluster: Cluster, browser: Browser
     send(anna, "And this one after")
     expect(bubbles(tom, "And this one after")).to_have_count(1, timeout=10_000)
     for page in (anna, tom):
+        page.context.close()
+
+
+def test_a_wall_board_on_one_process_follows_tickets_and_revocation_from_others(
+    cluster: Cluster, browser: Browser
+) -> None:
+    a, b, c = cluster.nodes
+    admin = sign_in(browser, a, "ada@example.com")  # on app1
+    admin.goto(a.url + "/admin/displays")
+    admin.get_by_role("button", name="New display").click()
+    admin.get_by_label("Name").fill("Cluster TV")
+    admin.get_by_role("button", name="Create").click()
+    link = admin.get_by_label("Pairing link", exact=True).input_value()
+    tv = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    tv.goto(b.url + link[link.index("/kiosk/pair") :])  # the board is served by app2
+    tv.wait_for_url(b.url + "/kiosk")
+
+    api = f"http://127.0.0.1:{c.api_port}"  # a ticket through app3's API
+    ticket = {"title": "Cluster: the wall board sees this", "description": "Made on app3.", "priority": "urgent"}
+    headers = api_token(api, "anna@example.com")
+    assert httpx.post(api + "/api/v1/tickets", json=ticket, headers=headers).status_code == 201
+    expect(tv.locator(".row").filter(has_text="Cluster: the wall board sees this")).to_be_visible(timeout=5000)
+
+    admin.goto(a.url + "/admin/displays")  # revoked on app1: the board on app2 leaves
+    admin.locator("button[title=Revoke]").first.click()
+    admin.get_by_role("button", name="Revoke").last.click()
+    expect(tv.get_by_text("This screen is not paired")).to_be_visible(timeout=10_000)
+    for page in (admin, tv):
         page.context.close()
 
 
