@@ -51,7 +51,7 @@ class BrowserId:
             # In a cluster the proxy picks a browser's process by this cookie: a page built before
             # the browser had it would live in one process and connect its websocket to another.
             # So the first page is asked for again, with the cookie.
-            location = scope.get("raw_path", b"/").decode("latin-1") or "/"
+            location = _local_path(scope.get("raw_path", b"/").decode("latin-1"))  # never "//elsewhere"
             query = scope.get("query_string", b"").decode("latin-1")
             await send_redirect(send, location + (f"?{query}" if query else ""), cookie)
             return

@@ -1,8 +1,10 @@
+import pytest
 from nicegui.testing import User
 
 from helpdesk.core.config import get_settings
 from helpdesk.domain import auth, users
 from models import Role
+from pages.screens.login import BrowserId
 from tests.conftest import PASSWORD, People
 from tests.pages.conftest import sign_in
 
@@ -86,3 +88,37 @@ async def test_a_page_ended_by_a_role_change_says_why_on_the_sign_in_page(user: 
     users.update(people.admin, people.employee_a.id, role=Role.technician)
     await user.should_see("An administrator changed your role or rights. Sign in again to go on.", retries=60)
     await user.should_see(marker="sign-in")
+
+
+async def _first_visit(path: bytes, accept: bytes = b"text/html") -> list[dict]:
+    sent: list[dict] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        sent.append({"type": "app reached"})
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path.decode(), "raw_path": path, "query_string": b"a=1",
+             "headers": [(b"accept", accept)]}  # fmt: skip
+    await BrowserId(app)(scope, None, send)
+    return sent
+
+
+async def test_in_a_cluster_a_first_page_request_comes_back_with_its_cookie_and_never_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HELPDESK_REDIS_URL", "redis://127.0.0.1:1/0")  # a cluster; never connected here
+    get_settings.cache_clear()
+    try:
+        (start, _body) = await _first_visit(b"/tickets/3")
+        headers = dict(start["headers"])
+        assert start["status"] == 307 and headers[b"location"] == b"/tickets/3?a=1"
+        assert headers[b"set-cookie"].startswith(b"helpdesk_browser=")
+        (start, _body) = await _first_visit(b"//evil.example/x")  # no open redirect
+        assert dict(start["headers"])[b"location"] == b"/?a=1"
+        assert await _first_visit(b"/api/v1/tickets", b"application/json") == [{"type": "app reached"}]
+    finally:
+        monkeypatch.delenv("HELPDESK_REDIS_URL")
+        get_settings.cache_clear()
+    assert await _first_visit(b"/tickets/3") == [{"type": "app reached"}]  # one process: no redirect
