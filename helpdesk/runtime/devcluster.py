@@ -274,6 +274,8 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        for number in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not leave processes behind
+            signal.signal(number, signal.SIG_IGN)
         cluster.stop()
         redis.terminate()
         redis.wait(10)
