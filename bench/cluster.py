@@ -26,30 +26,21 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url
 
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.chat import Stats, browser, prepare, rss_kb  # noqa: E402
+from helpdesk.runtime import devcluster  # noqa: E402
 from helpdesk.runtime.devcluster import Cluster, redis_server  # noqa: E402
 from tests.support.app_process import free_port  # noqa: E402
 
 CASES = [("1 process, no Redis", 1, False), ("1 process + Redis", 1, True), ("2 processes + Redis", 2, True)]
 
 
-def _database(server: str, name: str) -> str:
-    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
 async def run_case(server: str, processes: int, with_redis: bool, args: argparse.Namespace, n_clients: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix="helpdesk-bench-cluster-"))
-    database = _database(server, "helpdesk_bench_cluster")
+    database = devcluster.database(server, "helpdesk_bench_cluster", fresh=True)
     os.environ["DATABASE_URL"] = database
     redis_port = free_port()
     redis = redis_server(redis_port, root, root / "redis.log") if with_redis else None

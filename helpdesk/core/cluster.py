@@ -148,12 +148,9 @@ class RedisBus:
             log.warning(text)
 
 
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
+# Atomic: renewed or released only by its holder, never after another process took it over.
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 class Lease:
@@ -178,12 +175,7 @@ class Lease:
     async def release(self) -> None:
         if self.held:
             with contextlib.suppress(redis.RedisError, OSError):
-                await self.client.eval(
-                    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0",
-                    1,
-                    self.key,
-                    self.holder,
-                )
+                await self.client.eval(_RELEASE, 1, self.key, self.holder)
             self.held = False
 
 
@@ -214,18 +206,17 @@ class SharedLimiter:
         return self._shared
 
     def hit(self, limit: RateLimitItem, *identifiers: str) -> bool:
-        try:
-            return self._limiter().hit(limit, *identifiers)
-        except (redis.RedisError, OSError):
-            self._warn()
-            return self._local.hit(limit, *identifiers)
+        return self._count("hit", limit, identifiers)
 
     def test(self, limit: RateLimitItem, *identifiers: str) -> bool:
+        return self._count("test", limit, identifiers)
+
+    def _count(self, how: str, limit: RateLimitItem, identifiers: tuple[str, ...]) -> bool:
         try:
-            return self._limiter().test(limit, *identifiers)
+            return getattr(self._limiter(), how)(limit, *identifiers)
         except (redis.RedisError, OSError):
             self._warn()
-            return self._local.test(limit, *identifiers)
+            return getattr(self._local, how)(limit, *identifiers)
 
     def reset(self) -> None:
         self._local.storage.reset()

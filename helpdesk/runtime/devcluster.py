@@ -234,10 +234,12 @@ def redis_server(port: int, scratch: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen([*command, "--dir", str(scratch), "--logfile", str(log)])
 
 
-def _database(server_url: str, name: str) -> str:
-    """A database `name` on the server (made if missing), as a URL."""
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+def database(server_url: str, name: str, fresh: bool = False) -> str:
+    """A database `name` on the server (made if missing; made anew if `fresh`), as a URL."""
+    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        if fresh:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first() is None:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
@@ -255,11 +257,11 @@ def main() -> None:
     server = subprocess.run(
         ["bash", str(ROOT / "scripts" / "postgres-test-server.sh")], capture_output=True, text=True, check=True
     ).stdout.strip()
-    database = _database(server, "helpdesk_cluster")
+    url = database(server, "helpdesk_cluster")
     args.dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="helpdesk-redis-"))
     redis = redis_server(args.redis_port, scratch, args.dir / "redis.log")
-    cluster = Cluster(database, f"redis://127.0.0.1:{args.redis_port}/0", args.dir.resolve(), args.size, args.port)
+    cluster = Cluster(url, f"redis://127.0.0.1:{args.redis_port}/0", args.dir.resolve(), args.size, args.port)
     try:
         if args.seed_demo:
             subprocess.run([sys.executable, "-m", "helpdesk.cli", "seed-demo"], cwd=ROOT, env=cluster.env, check=True)

@@ -262,6 +262,8 @@ class TicketScreen:
     async def on_change(self, event: object) -> None:
         if isinstance(event, TicketChanged | RemoteChanged | BusResumed) and not self.heading.is_deleted:
             await self.reload()
+            if isinstance(event, BusResumed):  # events were missed: the chat catches up too
+                await self.chat.catch_up()
             if self.heading.client.has_socket_connection:  # in front of someone, not a tab just closed
                 chat.queue_viewed(self.page.user, self.ticket_id)
 
@@ -360,7 +362,7 @@ async def ticket_page(request: Request, ticket_id: str) -> RedirectResponse | No
         screen = TicketScreen(page, loaded.view, loaded.technicians, loaded.messages, loaded.seen_up_to)
         screen.append_timeline(loaded.timeline)
     live.on_ticket(page, ticket_id_, screen.heading, screen.on_change)
-    live.on_every(page, screen.heading, screen.on_change, BusResumed)
+    live.on_every(page, screen.heading, screen.on_change, BusResumed)  # Redis was away (core/cluster.py)
     _track_presence(page, screen.chat)
     chat.queue_viewed(page.user, ticket_id_)  # they see it as it is now: no email needs to tell them
     return None
@@ -377,6 +379,5 @@ def _track_presence(page: Tab, panel: ChatPanel) -> None:
         await panel.catch_up()
 
     client.on_connect(connected)
-    live.on_every(page, panel.log, lambda _event: panel.catch_up(), BusResumed)  # events were missed
     client.on_disconnect(lambda: presence.leave(panel.ticket_id, key))
     client.on_delete(lambda: presence.leave(panel.ticket_id, key))

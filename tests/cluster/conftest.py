@@ -10,26 +10,17 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, make_url
 
 from helpdesk.runtime.devcluster import Cluster
+from tests.conftest import POSTGRES, _drop, _postgres, _postgres_admin
 from tests.e2e.conftest import PASSWORD, browser  # noqa: F401 (the fixture, for these tests too)
 from tests.e2e.test_remote_journey import vnc  # noqa: F401 (the fixture: a TigerVNC workstation)
 from tests.support.app_process import REMOTE_SETTINGS, ROOT, free_port
 from tests.support.redis import RedisServer
 
-POSTGRES = os.environ.get("HELPDESK_TEST_POSTGRES")
 _numbers = itertools.count()
 # For the test modules here (a conftest's own pytestmark marks nothing).
 NEEDS_POSTGRES = pytest.mark.skipif(not POSTGRES, reason="the cluster runs on PostgreSQL: HELPDESK_TEST_POSTGRES")
-
-
-def _admin(statement: str) -> None:
-    assert POSTGRES is not None
-    engine = create_engine(make_url(POSTGRES).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(statement)
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +28,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer)
     """Three app processes (each with its API process), nginx in front, the accounts made."""
     assert POSTGRES is not None
     name = f"helpdesk_cluster_{os.getpid()}_{next(_numbers)}"
-    _admin(f"CREATE DATABASE {name}")
-    database = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    _postgres_admin(f"CREATE DATABASE {name}")
+    database = _postgres(name)
     ports = [(free_port(), free_port(), free_port()) for _ in range(3)]
     root = tmp_path_factory.mktemp("cluster")
     cluster = Cluster(
@@ -64,7 +55,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer)
         for line in node.log.read_text().splitlines()
         if "Traceback" in line or "ERROR" in line
     ]
-    _admin(f"DROP DATABASE {name} WITH (FORCE)")
+    _drop(name)
     assert errors == [], "\n".join(errors)
 
 
