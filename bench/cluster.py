@@ -40,7 +40,7 @@ CASES = [("1 process, no Redis", 1, False), ("1 process + Redis", 1, True), ("2 
 
 async def run_case(server: str, processes: int, with_redis: bool, args: argparse.Namespace, n_clients: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix="helpdesk-bench-cluster-"))
-    database = devcluster.database(server, "helpdesk_bench_cluster", fresh=True)
+    database, _made = devcluster.database(server, "helpdesk_bench_cluster", fresh=True)
     os.environ["DATABASE_URL"] = database
     redis_port = free_port()
     redis = redis_server(redis_port, root, root / "redis.log") if with_redis else None

@@ -234,16 +234,18 @@ def redis_server(port: int, scratch: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen([*command, "--dir", str(scratch), "--logfile", str(log)])
 
 
-def database(server_url: str, name: str, fresh: bool = False) -> str:
-    """A database `name` on the server (made if missing; made anew if `fresh`), as a URL."""
+def database(server_url: str, name: str, fresh: bool = False) -> tuple[str, bool]:
+    """A database `name` on the server as a URL, and whether it was made now (if missing, or
+    always when `fresh`: dropped first)."""
     admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if fresh:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first() is None:
+        made = connection.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first() is None
+        if made:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False), made
 
 
 def main() -> None:
@@ -257,13 +259,13 @@ def main() -> None:
     server = subprocess.run(
         ["bash", str(ROOT / "scripts" / "postgres-test-server.sh")], capture_output=True, text=True, check=True
     ).stdout.strip()
-    url = database(server, "helpdesk_cluster")
+    url, made = database(server, "helpdesk_cluster")
     args.dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="helpdesk-redis-"))
     redis = redis_server(args.redis_port, scratch, args.dir / "redis.log")
     cluster = Cluster(url, f"redis://127.0.0.1:{args.redis_port}/0", args.dir.resolve(), args.size, args.port)
     try:
-        if args.seed_demo:
+        if args.seed_demo and made:  # once: the database outlives the cluster
             subprocess.run([sys.executable, "-m", "helpdesk.cli", "seed-demo"], cwd=ROOT, env=cluster.env, check=True)
         cluster.start()
         print(f"\nThe helpdesk runs as {args.size} processes behind nginx: {cluster.url}", flush=True)
